@@ -1,0 +1,359 @@
+//! C ABI over `tcpprobe-core`; `include/tcpprobe.h` is its documented header.
+//!
+//! Every `extern "C"` function checks its pointers and runs its body inside [`boundary`], so a
+//! panic becomes `TCPPROBE_INTERNAL_ERROR` instead of unwinding into C. Nothing here calls back
+//! into the caller: a C caller's longjmp-based error handling never crosses a Rust frame.
+#![deny(unsafe_op_in_unsafe_fn)]
+
+use std::ffi::{c_char, CStr, CString};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::OnceLock;
+
+use tcpprobe_core::{
+    Class, Classifier, Endpoint, ProbeStyle, Reason, Segment, SeqNumber, TcpFlags, Timestamp,
+    Verdict,
+};
+
+/// `tcpprobe_status` in the header.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TcpprobeStatus {
+    Ok = 0,
+    NullArgument = 1,
+    InternalError = 2,
+}
+
+/// `tcpprobe_segment` in the header.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TcpprobeSegment {
+    pub packet: u64,
+    pub time_ns: u64,
+    pub conn: u64,
+    pub src_addr: [u8; 16],
+    pub dst_addr: [u8; 16],
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub seq: u32,
+    pub ack: u32,
+    pub flags: u16,
+    pub window: u16,
+    pub has_window_scale: u8,
+    pub window_scale: u8,
+    pub reserved: [u8; 2],
+    pub payload_len: u32,
+}
+
+/// `tcpprobe_verdict` in the header.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TcpprobeVerdict {
+    pub verdict_class: u8,
+    pub style: u8,
+    pub reason: u8,
+    pub peer_window_zero: u8,
+    pub has_window_closed_in: u8,
+    pub has_answers: u8,
+    pub has_since_window_closed: u8,
+    pub has_since_previous_probe: u8,
+    pub window_closed_in: u64,
+    pub answers: u64,
+    pub since_window_closed_ns: u64,
+    pub since_previous_probe_ns: u64,
+}
+
+/// The opaque `tcpprobe_classifier`.
+pub struct TcpprobeClassifier {
+    inner: Classifier,
+}
+
+impl From<&TcpprobeSegment> for Segment {
+    fn from(s: &TcpprobeSegment) -> Segment {
+        Segment {
+            packet: s.packet,
+            time: Timestamp(s.time_ns),
+            conn: s.conn,
+            src: Endpoint::v6(s.src_addr, s.src_port),
+            dst: Endpoint::v6(s.dst_addr, s.dst_port),
+            seq: SeqNumber(s.seq),
+            ack: SeqNumber(s.ack),
+            flags: TcpFlags(s.flags),
+            window: s.window,
+            window_scale: (s.has_window_scale != 0).then_some(s.window_scale),
+            payload_len: s.payload_len,
+        }
+    }
+}
+
+impl From<Option<Verdict>> for TcpprobeVerdict {
+    fn from(v: Option<Verdict>) -> TcpprobeVerdict {
+        let Some(v) = v else {
+            return TcpprobeVerdict::default();
+        };
+        let split = |o: Option<u64>| (o.is_some() as u8, o.unwrap_or(0));
+        let (has_window_closed_in, window_closed_in) = split(v.window_closed_in);
+        let (has_answers, answers) = split(v.answers);
+        let (has_since_window_closed, since_window_closed_ns) = split(v.since_window_closed_ns);
+        let (has_since_previous_probe, since_previous_probe_ns) = split(v.since_previous_probe_ns);
+        TcpprobeVerdict {
+            verdict_class: v.class as u8,
+            style: v.style as u8,
+            reason: v.reason as u8,
+            peer_window_zero: v.peer_window_zero as u8,
+            has_window_closed_in,
+            has_answers,
+            has_since_window_closed,
+            has_since_previous_probe,
+            window_closed_in,
+            answers,
+            since_window_closed_ns,
+            since_previous_probe_ns,
+        }
+    }
+}
+
+/// Runs an FFI body; a panic becomes `InternalError` and never unwinds into the caller.
+fn boundary(body: impl FnOnce() -> TcpprobeStatus) -> TcpprobeStatus {
+    catch_unwind(AssertUnwindSafe(body)).unwrap_or(TcpprobeStatus::InternalError)
+}
+
+/// # Safety
+/// `out` must be NULL or valid for writing one pointer.
+#[no_mangle]
+pub unsafe extern "C" fn tcpprobe_classifier_new(
+    out: *mut *mut TcpprobeClassifier,
+) -> TcpprobeStatus {
+    boundary(|| {
+        if out.is_null() {
+            return TcpprobeStatus::NullArgument;
+        }
+        let handle = Box::into_raw(Box::new(TcpprobeClassifier {
+            inner: Classifier::default(),
+        }));
+        // SAFETY: checked non-null; the caller promises it is writable.
+        unsafe { out.write(handle) };
+        TcpprobeStatus::Ok
+    })
+}
+
+/// # Safety
+/// `classifier` must be NULL or a pointer from `tcpprobe_classifier_new` not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn tcpprobe_classifier_free(classifier: *mut TcpprobeClassifier) {
+    let _ = boundary(|| {
+        if !classifier.is_null() {
+            // SAFETY: the caller promises it came from Box::into_raw in tcpprobe_classifier_new.
+            drop(unsafe { Box::from_raw(classifier) });
+        }
+        TcpprobeStatus::Ok
+    });
+}
+
+/// # Safety
+/// `classifier` must be NULL or a live pointer from `tcpprobe_classifier_new`.
+#[no_mangle]
+pub unsafe extern "C" fn tcpprobe_classifier_reset(
+    classifier: *mut TcpprobeClassifier,
+) -> TcpprobeStatus {
+    boundary(|| {
+        // SAFETY: the caller promises a live, exclusively used classifier or NULL.
+        let Some(c) = (unsafe { classifier.as_mut() }) else {
+            return TcpprobeStatus::NullArgument;
+        };
+        c.inner.reset();
+        TcpprobeStatus::Ok
+    })
+}
+
+/// # Safety
+/// `classifier` must be NULL or a live pointer from `tcpprobe_classifier_new`, not used by
+/// another thread; `segment` NULL or valid for reading; `out` NULL or valid for writing.
+#[no_mangle]
+pub unsafe extern "C" fn tcpprobe_classify(
+    classifier: *mut TcpprobeClassifier,
+    segment: *const TcpprobeSegment,
+    out: *mut TcpprobeVerdict,
+) -> TcpprobeStatus {
+    if classifier.is_null() || segment.is_null() || out.is_null() {
+        return TcpprobeStatus::NullArgument;
+    }
+    // SAFETY: checked non-null above; validity and exclusivity are the caller's promise.
+    let (c, seg) = unsafe { (&mut *classifier, &*segment) };
+    let status = boundary(|| {
+        let verdict = c.inner.classify(&Segment::from(seg));
+        // SAFETY: checked non-null above.
+        unsafe { out.write(TcpprobeVerdict::from(verdict)) };
+        TcpprobeStatus::Ok
+    });
+    if status != TcpprobeStatus::Ok {
+        // The state may be half-updated: start over rather than classify from it. The verdict
+        // slot still gets a defined value.
+        let _ = boundary(|| {
+            c.inner.reset();
+            // SAFETY: checked non-null above.
+            unsafe { out.write(TcpprobeVerdict::default()) };
+            TcpprobeStatus::Ok
+        });
+    }
+    status
+}
+
+/// # Safety
+/// `classifier` must be NULL or a live pointer from `tcpprobe_classifier_new`.
+#[no_mangle]
+pub unsafe extern "C" fn tcpprobe_classifier_connections(
+    classifier: *const TcpprobeClassifier,
+) -> u64 {
+    // SAFETY: the caller promises a live classifier or NULL.
+    unsafe { classifier.as_ref() }.map_or(0, |c| c.inner.tracked_connections() as u64)
+}
+
+/// NUL-terminated copies of the core's texts, indexed by enum value; built once.
+struct Texts {
+    classes: Vec<Option<CString>>,
+    styles: Vec<Option<CString>>,
+    reasons: Vec<Option<CString>>,
+}
+
+fn texts() -> &'static Texts {
+    static TEXTS: OnceLock<Texts> = OnceLock::new();
+    TEXTS.get_or_init(|| {
+        fn table<T: Copy>(all: &[T], value: fn(T) -> u8, text: fn(T) -> &'static str) -> Vec<Option<CString>> {
+            let len = all.iter().map(|&t| value(t) as usize + 1).max().unwrap_or(0);
+            let mut v = vec![None; len];
+            for &t in all {
+                v[value(t) as usize] = Some(CString::new(text(t)).expect("texts have no NUL"));
+            }
+            v
+        }
+        Texts {
+            classes: table(&Class::ALL, |c| c as u8, Class::name),
+            styles: table(&ProbeStyle::ALL, |s| s as u8, ProbeStyle::description),
+            reasons: table(&Reason::ALL, |r| r as u8, Reason::description),
+        }
+    })
+}
+
+fn lookup(pick: fn(&'static Texts) -> &'static [Option<CString>], value: u8) -> *const c_char {
+    catch_unwind(|| {
+        pick(texts())
+            .get(value as usize)
+            .and_then(|t| t.as_deref())
+            .map_or(std::ptr::null(), CStr::as_ptr)
+    })
+    .unwrap_or(std::ptr::null())
+}
+
+#[no_mangle]
+pub extern "C" fn tcpprobe_class_name(verdict_class: u8) -> *const c_char {
+    lookup(|t| &t.classes, verdict_class)
+}
+
+#[no_mangle]
+pub extern "C" fn tcpprobe_style_description(style: u8) -> *const c_char {
+    lookup(|t| &t.styles, style)
+}
+
+#[no_mangle]
+pub extern "C" fn tcpprobe_reason_description(reason: u8) -> *const c_char {
+    lookup(|t| &t.reasons, reason)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ptr::{null, null_mut};
+
+    // ---- pointer checks ----
+
+    #[test]
+    fn null_pointers_are_refused() {
+        unsafe {
+            assert_eq!(tcpprobe_classifier_new(null_mut()), TcpprobeStatus::NullArgument);
+            assert_eq!(tcpprobe_classifier_reset(null_mut()), TcpprobeStatus::NullArgument);
+            let mut out = TcpprobeVerdict::default();
+            let seg = TcpprobeSegment::default();
+            assert_eq!(tcpprobe_classify(null_mut(), &seg, &mut out), TcpprobeStatus::NullArgument);
+            let mut c = null_mut();
+            assert_eq!(tcpprobe_classifier_new(&mut c), TcpprobeStatus::Ok);
+            assert_eq!(tcpprobe_classify(c, null(), &mut out), TcpprobeStatus::NullArgument);
+            assert_eq!(tcpprobe_classify(c, &seg, null_mut()), TcpprobeStatus::NullArgument);
+            assert_eq!(tcpprobe_classifier_connections(null()), 0);
+            tcpprobe_classifier_free(c);
+            tcpprobe_classifier_free(null_mut());
+        }
+    }
+
+    // ---- texts ----
+
+    #[test]
+    fn every_enum_value_has_a_text_and_unknown_ones_get_null() {
+        for c in Class::ALL {
+            let p = tcpprobe_class_name(c as u8);
+            assert_eq!(unsafe { CStr::from_ptr(p) }.to_str().unwrap(), c.name());
+        }
+        for r in Reason::ALL {
+            assert!(!tcpprobe_reason_description(r as u8).is_null());
+        }
+        for s in ProbeStyle::ALL {
+            assert!(!tcpprobe_style_description(s as u8).is_null());
+        }
+        assert!(tcpprobe_class_name(0).is_null());
+        assert!(tcpprobe_reason_description(200).is_null());
+        assert!(tcpprobe_style_description(0).is_null());
+    }
+
+    // ---- classification through the ABI ----
+
+    #[test]
+    fn classifies_a_probe_through_the_abi() {
+        let mut c = null_mut();
+        let mut out = TcpprobeVerdict::default();
+        let seg = |packet, from_client: bool, seq, ack, window, len| {
+            let (a, b) = ([1u8; 16], [2u8; 16]);
+            TcpprobeSegment {
+                packet,
+                time_ns: packet * 100_000_000,
+                conn: 1,
+                src_addr: if from_client { a } else { b },
+                dst_addr: if from_client { b } else { a },
+                src_port: if from_client { 1000 } else { 80 },
+                dst_port: if from_client { 80 } else { 1000 },
+                seq,
+                ack,
+                flags: TcpFlags::ACK,
+                window,
+                payload_len: len,
+                ..Default::default()
+            }
+        };
+        unsafe {
+            assert_eq!(tcpprobe_classifier_new(&mut c), TcpprobeStatus::Ok);
+            for s in [seg(1, true, 100, 500, 10, 50), seg(2, false, 500, 150, 0, 0)] {
+                assert_eq!(tcpprobe_classify(c, &s, &mut out), TcpprobeStatus::Ok);
+                assert_eq!(out, TcpprobeVerdict::default());
+            }
+            assert_eq!(
+                tcpprobe_classify(c, &seg(5, true, 149, 500, 10, 0), &mut out),
+                TcpprobeStatus::Ok
+            );
+            assert_eq!(out.verdict_class, Class::ZeroWindowProbe as u8);
+            assert_eq!((out.has_window_closed_in, out.window_closed_in), (1, 2));
+            assert_eq!(out.since_window_closed_ns, 300_000_000);
+            assert_eq!(tcpprobe_classifier_connections(c), 1);
+            assert_eq!(tcpprobe_classifier_reset(c), TcpprobeStatus::Ok);
+            assert_eq!(tcpprobe_classifier_connections(c), 0);
+            tcpprobe_classifier_free(c);
+        }
+    }
+
+    // ---- panic boundary ----
+
+    #[test]
+    fn a_panic_becomes_an_error_value() {
+        std::panic::set_hook(Box::new(|_| {}));
+        let status = boundary(|| panic!("boom"));
+        let _ = std::panic::take_hook();
+        assert_eq!(status, TcpprobeStatus::InternalError);
+    }
+}
