@@ -157,14 +157,15 @@ impl Stream {
         }
     }
 
-    /// Best estimate of the round-trip time, if any.
+    /// The round-trip time, when the capture shows all of it.
     fn rtt_ns(&self) -> Option<u64> {
         self.handshake_rtt_ns.or_else(|| {
             // Each direction's data-to-ACK delay covers the path on one side of the capture
-            // point; together they make the round trip.
+            // point; only both together make the round trip. One alone can be microseconds
+            // at a receiver-side capture while the sender's RTO is seconds.
             match (self.half[0].ack_delay_ns, self.half[1].ack_delay_ns) {
-                (None, None) => None,
-                (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
+                (Some(a), Some(b)) => Some(a + b),
+                _ => None,
             }
         })
     }
@@ -254,7 +255,10 @@ fn decide(cfg: &Config, stream: &Stream, dir: usize, seg: &Segment) -> Option<Ve
     let peer = &stream.half[1 - dir];
 
     // A reply to the other side's pending probe?
-    if let Some(p) = peer.pending.filter(|p| is_pure_ack(seg) && p.answered_by(seg.ack)) {
+    if let Some(p) = peer
+        .pending
+        .filter(|p| is_pure_ack(seg) && p.answered_by(seg.ack))
+    {
         let class = match p.class {
             Class::ZeroWindowProbe | Class::ZeroWindowProbeAck => Class::ZeroWindowProbeAck,
             Class::KeepAlive | Class::KeepAliveAck => Class::KeepAliveAck,
@@ -369,14 +373,18 @@ fn zero_window_timer(
         None => {
             // Keep-alive idle time runs from the last segment received; the persist timer is
             // armed when the zero window arrives and fires after max(RTO, 200 ms).
+            // Without the RTT the persist timer's delay is unknown, and a persist probe is far
+            // more likely than a keep-alive after an exact fill.
             let gap = now.nanos_since(peer.last_time.unwrap_or(closed.time));
-            let rto = stream.rtt_ns().unwrap_or(0) + cfg.rto_min_ns;
+            let persist_delay_bound = stream
+                .rtt_ns()
+                .map(|rtt| cfg.persist_slack.saturating_mul(rtt + cfg.rto_min_ns));
             if gap < cfg.min_keepalive_idle_ns {
                 (Class::ZeroWindowProbe, Reason::TooSoonForKeepAlive, gap)
-            } else if gap <= cfg.persist_slack.saturating_mul(rto) {
-                (Class::ZeroWindowProbe, Reason::PeerWindowZero, gap)
-            } else {
+            } else if persist_delay_bound.is_some_and(|bound| gap > bound) {
                 (Class::KeepAlive, Reason::LongIdleInZeroWindow, gap)
+            } else {
+                (Class::ZeroWindowProbe, Reason::PeerWindowZero, gap)
             }
         }
         Some(s) => {
@@ -434,9 +442,9 @@ fn update(stream: &mut Stream, dir: usize, seg: &Segment, verdict: Option<&Verdi
             if let (Some(closed), ProbeStyle::ZeroLengthBelowUna) = (peer.zero_window, v.style) {
                 if v.peer_window_zero {
                     let previous = me.series.filter(|s| s.closed_in == closed.packet);
-                    let interval = v.since_previous_probe_ns.unwrap_or_else(|| {
-                        now.nanos_since(peer.last_time.unwrap_or(closed.time))
-                    });
+                    let interval = v
+                        .since_previous_probe_ns
+                        .unwrap_or_else(|| now.nanos_since(peer.last_time.unwrap_or(closed.time)));
                     me.series = Some(Series {
                         closed_in: closed.packet,
                         last_time: now,

@@ -13,7 +13,10 @@ pub struct Timestamp(pub u64);
 
 impl Timestamp {
     pub fn from_secs_nanos(secs: u64, nanos: u32) -> Timestamp {
-        Timestamp(secs.saturating_mul(1_000_000_000).saturating_add(nanos as u64))
+        Timestamp(
+            secs.saturating_mul(1_000_000_000)
+                .saturating_add(nanos as u64),
+        )
     }
 
     /// Nanoseconds from `earlier` to `self`, or 0 when `earlier` is later.

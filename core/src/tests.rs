@@ -120,9 +120,15 @@ fn linux_persist_probes_and_their_acks() {
     assert_eq!(p2.class, Class::ZeroWindowProbe);
     assert_eq!(p2.reason, Reason::IntervalDoubled);
     assert_eq!(p2.since_previous_probe_ns, Some(400 * MS));
-    assert_eq!(class(cv.at(602).s(5001, 2001, 0, 0)), Some(Class::ZeroWindowProbeAck));
+    assert_eq!(
+        class(cv.at(602).s(5001, 2001, 0, 0)),
+        Some(Class::ZeroWindowProbeAck)
+    );
 
-    assert_eq!(class(cv.at(1402).c(2000, 5001, 502, 0)), Some(Class::ZeroWindowProbe));
+    assert_eq!(
+        class(cv.at(1402).c(2000, 5001, 502, 0)),
+        Some(Class::ZeroWindowProbe)
+    );
     // This reply reopens the window: still the probe's ACK.
     let a3 = cv.at(1402).s(5001, 2001, 300, 0).unwrap();
     assert_eq!(a3.class, Class::ZeroWindowProbeAck);
@@ -144,7 +150,10 @@ fn linux_probe_with_data_unacknowledged() {
     cv.at(2).s(5001, 2001, 0, 0);
     let p = cv.at(210).c(2000, 5001, 502, 0).unwrap();
     assert_eq!(p.class, Class::ZeroWindowProbe);
-    assert_eq!(class(cv.at(210).s(5001, 2001, 0, 0)), Some(Class::ZeroWindowProbeAck));
+    assert_eq!(
+        class(cv.at(210).s(5001, 2001, 0, 0)),
+        Some(Class::ZeroWindowProbeAck)
+    );
 }
 
 /// With a large RTT the first probe comes after a second or more: still the persist timer.
@@ -155,9 +164,15 @@ fn slow_path_first_probe_after_rto() {
     cv.at(900).c(1001, 5001, 502, 1000);
     cv.at(1300).s(5001, 2001, 0, 0);
     let p1 = cv.at(2300).c(2000, 5001, 502, 0).unwrap();
-    assert_eq!((p1.class, p1.reason), (Class::ZeroWindowProbe, Reason::PeerWindowZero));
+    assert_eq!(
+        (p1.class, p1.reason),
+        (Class::ZeroWindowProbe, Reason::PeerWindowZero)
+    );
     cv.at(2700).s(5001, 2001, 0, 0);
-    assert_eq!(class(cv.at(4300).c(2000, 5001, 502, 0)), Some(Class::ZeroWindowProbe));
+    assert_eq!(
+        class(cv.at(4300).c(2000, 5001, 502, 0)),
+        Some(Class::ZeroWindowProbe)
+    );
 }
 
 /// Once the backoff reaches TCP_RTO_MAX the interval stays constant: still a persist timer.
@@ -207,10 +222,19 @@ fn linux_keep_alive_on_idle_open_window() {
     assert_eq!(ka.reason, Reason::IdleOpenWindow);
     assert_eq!(ka.window_closed_in, None);
     let ack = cv.at(1003).s(5021, 1011, 509, 0).unwrap();
-    assert_eq!((ack.class, ack.answers), (Class::KeepAliveAck, Some(cv.packet - 1)));
+    assert_eq!(
+        (ack.class, ack.answers),
+        (Class::KeepAliveAck, Some(cv.packet - 1))
+    );
     // The server's own keep-alive, answered by the client.
-    assert_eq!(class(cv.at(1500).s(5020, 1011, 509, 0)), Some(Class::KeepAlive));
-    assert_eq!(class(cv.at(1500).c(1011, 5021, 502, 0)), Some(Class::KeepAliveAck));
+    assert_eq!(
+        class(cv.at(1500).s(5020, 1011, 509, 0)),
+        Some(Class::KeepAlive)
+    );
+    assert_eq!(
+        class(cv.at(1500).c(1011, 5021, 502, 0)),
+        Some(Class::KeepAliveAck)
+    );
 }
 
 /// Windows: one garbage byte at SND.NXT-1, a byte the peer has already acknowledged.
@@ -221,8 +245,14 @@ fn windows_keep_alive_with_one_old_byte() {
     cv.at(1).c(1001, 5001, 502, 10);
     cv.at(2).s(5001, 1011, 509, 0);
     let ka = cv.at(5000).c(1010, 5001, 502, 1).unwrap();
-    assert_eq!((ka.class, ka.style), (Class::KeepAlive, ProbeStyle::OneOldByte));
-    assert_eq!(class(cv.at(5001).s(5001, 1011, 509, 0)), Some(Class::KeepAliveAck));
+    assert_eq!(
+        (ka.class, ka.style),
+        (Class::KeepAlive, ProbeStyle::OneOldByte)
+    );
+    assert_eq!(
+        class(cv.at(5001).s(5001, 1011, 509, 0)),
+        Some(Class::KeepAliveAck)
+    );
 }
 
 /// The hard case: the client filled the window exactly and has nothing queued; its keep-alive
@@ -234,13 +264,28 @@ fn keep_alive_into_zero_window_after_exact_fill() {
     cv.at(1).c(1001, 5001, 502, 1000);
     cv.at(2).s(5001, 2001, 0, 0);
     let k1 = cv.at(1003).c(2000, 5001, 502, 0).unwrap();
-    assert_eq!((k1.class, k1.reason), (Class::KeepAlive, Reason::LongIdleInZeroWindow));
+    assert_eq!(
+        (k1.class, k1.reason),
+        (Class::KeepAlive, Reason::LongIdleInZeroWindow)
+    );
     assert!(k1.peer_window_zero);
-    assert_eq!(class(cv.at(1003).s(5001, 2001, 0, 0)), Some(Class::KeepAliveAck));
+    assert_eq!(
+        class(cv.at(1003).s(5001, 2001, 0, 0)),
+        Some(Class::KeepAliveAck)
+    );
     let k2 = cv.at(2004).c(2000, 5001, 502, 0).unwrap();
-    assert_eq!((k2.class, k2.reason), (Class::KeepAlive, Reason::IntervalConstant));
-    assert_eq!(class(cv.at(2004).s(5001, 2001, 0, 0)), Some(Class::KeepAliveAck));
-    assert_eq!(class(cv.at(3005).c(2000, 5001, 502, 0)), Some(Class::KeepAlive));
+    assert_eq!(
+        (k2.class, k2.reason),
+        (Class::KeepAlive, Reason::IntervalConstant)
+    );
+    assert_eq!(
+        class(cv.at(2004).s(5001, 2001, 0, 0)),
+        Some(Class::KeepAliveAck)
+    );
+    assert_eq!(
+        class(cv.at(3005).c(2000, 5001, 502, 0)),
+        Some(Class::KeepAlive)
+    );
 }
 
 /// A persist series whose first probe was ambiguous is confirmed by its constant interval being
@@ -252,9 +297,36 @@ fn constant_interval_turns_series_into_keep_alives() {
     cv.handshake(1000, 5000, 600); // RTO estimate 800 ms: a 1 s first gap looks like persist
     cv.at(700).c(1001, 5001, 502, 100);
     cv.at(1000).s(5001, 1101, 0, 0);
-    assert_eq!(class(cv.at(2000).c(1100, 5001, 502, 0)), Some(Class::ZeroWindowProbe));
+    assert_eq!(
+        class(cv.at(2000).c(1100, 5001, 502, 0)),
+        Some(Class::ZeroWindowProbe)
+    );
     let second = cv.at(3000).c(1100, 5001, 502, 0).unwrap();
-    assert_eq!((second.class, second.reason), (Class::KeepAlive, Reason::IntervalConstant));
+    assert_eq!(
+        (second.class, second.reason),
+        (Class::KeepAlive, Reason::IntervalConstant)
+    );
+}
+
+/// A receiver-side capture that starts mid-stream sees only its own, instant ACKs: the sender's
+/// RTO is unknown, so a first probe seconds after the window closed is still a persist probe
+/// (a real Linux capture: probes at 3.4 s, then 6.8 s, 13.5 s apart).
+#[test]
+fn unknown_rtt_first_probe_late_is_still_a_probe() {
+    let mut cv = Conv::new();
+    cv.at(0).s(1, 1, 108, 1344);
+    cv.at(0).c(1, 1345, 0, 0);
+    let p1 = cv.at(3410).s(1344, 1, 108, 0).unwrap();
+    assert_eq!(
+        (p1.class, p1.reason),
+        (Class::ZeroWindowProbe, Reason::PeerWindowZero)
+    );
+    cv.at(3410).c(1, 1345, 0, 0);
+    let p2 = cv.at(10194).s(1344, 1, 108, 0).unwrap();
+    assert_eq!(
+        (p2.class, p2.reason),
+        (Class::ZeroWindowProbe, Reason::IntervalDoubled)
+    );
 }
 
 // ---- RFC / BSD / Windows persist probes ----
@@ -266,16 +338,28 @@ fn one_new_byte_probe_refused_then_accepted() {
     cv.at(1).c(1001, 5001, 502, 1000);
     cv.at(2).s(5001, 2001, 0, 0);
     let p = cv.at(5002).c(2001, 5001, 502, 1).unwrap();
-    assert_eq!((p.class, p.style), (Class::ZeroWindowProbe, ProbeStyle::OneNewByte));
+    assert_eq!(
+        (p.class, p.style),
+        (Class::ZeroWindowProbe, ProbeStyle::OneNewByte)
+    );
     // Refused: the ACK stays at the probe byte.
-    assert_eq!(class(cv.at(5003).s(5001, 2001, 0, 0)), Some(Class::ZeroWindowProbeAck));
+    assert_eq!(
+        class(cv.at(5003).s(5001, 2001, 0, 0)),
+        Some(Class::ZeroWindowProbeAck)
+    );
     // The same byte again, after backoff.
-    assert_eq!(class(cv.at(15003).c(2001, 5001, 502, 1)), Some(Class::ZeroWindowProbe));
+    assert_eq!(
+        class(cv.at(15003).c(2001, 5001, 502, 1)),
+        Some(Class::ZeroWindowProbe)
+    );
     // Accepted: ACK + 1, window still zero.
     let a = cv.at(15004).s(5001, 2002, 0, 0).unwrap();
     assert_eq!(a.class, Class::ZeroWindowProbeAck);
     // The next byte into the still-closed window is a probe too.
-    assert_eq!(class(cv.at(25004).c(2002, 5001, 502, 1)), Some(Class::ZeroWindowProbe));
+    assert_eq!(
+        class(cv.at(25004).c(2002, 5001, 502, 1)),
+        Some(Class::ZeroWindowProbe)
+    );
 }
 
 // ---- look-alikes that are neither ----
@@ -324,10 +408,16 @@ fn capture_duplicates_are_not_new_probes() {
     cv.handshake(1000, 5000, 0);
     cv.at(1).c(1001, 5001, 502, 10);
     cv.at(2).s(5001, 1011, 0, 0);
-    assert_eq!(class(cv.at(202).c(1010, 5001, 502, 0)), Some(Class::ZeroWindowProbe));
+    assert_eq!(
+        class(cv.at(202).c(1010, 5001, 502, 0)),
+        Some(Class::ZeroWindowProbe)
+    );
     // The same frame seen again on a second VLAN a few microseconds later.
     assert_eq!(cv.at(202).c(1010, 5001, 502, 0), None);
-    assert_eq!(class(cv.at(202).s(5001, 1011, 0, 0)), Some(Class::ZeroWindowProbeAck));
+    assert_eq!(
+        class(cv.at(202).s(5001, 1011, 0, 0)),
+        Some(Class::ZeroWindowProbeAck)
+    );
     assert_eq!(cv.at(202).s(5001, 1011, 0, 0), None);
 }
 
@@ -340,8 +430,14 @@ fn mid_stream_start_without_syn() {
     assert_eq!(cv.at(0).c(70000, 90000, 1000, 0), None);
     assert_eq!(cv.at(1).s(90000, 70000, 0, 0), None);
     // Unknown window scale does not matter: zero is zero.
-    assert_eq!(class(cv.at(201).c(69999, 90000, 1000, 0)), Some(Class::ZeroWindowProbe));
-    assert_eq!(class(cv.at(201).s(90000, 70000, 0, 0)), Some(Class::ZeroWindowProbeAck));
+    assert_eq!(
+        class(cv.at(201).c(69999, 90000, 1000, 0)),
+        Some(Class::ZeroWindowProbe)
+    );
+    assert_eq!(
+        class(cv.at(201).s(90000, 70000, 0, 0)),
+        Some(Class::ZeroWindowProbeAck)
+    );
 }
 
 #[test]
@@ -349,7 +445,10 @@ fn mid_stream_keep_alive_before_any_peer_ack() {
     let mut cv = Conv::new();
     assert_eq!(cv.at(0).c(70000, 90000, 1000, 5), None);
     // No ACK from the peer seen yet: fall back to the sender's own next sequence number.
-    assert_eq!(class(cv.at(5000).c(70004, 90000, 1000, 0)), Some(Class::KeepAlive));
+    assert_eq!(
+        class(cv.at(5000).c(70004, 90000, 1000, 0)),
+        Some(Class::KeepAlive)
+    );
 }
 
 // ---- sequence wraparound ----
@@ -361,15 +460,24 @@ fn probes_across_sequence_wrap() {
     // 1000 bytes from u32::MAX-499 end at 500 after the wrap.
     cv.at(1).c(u32::MAX - 499, 5001, 502, 1000);
     cv.at(2).s(5001, 500, 0, 0);
-    assert_eq!(class(cv.at(202).c(499, 5001, 502, 0)), Some(Class::ZeroWindowProbe));
-    assert_eq!(class(cv.at(202).s(5001, 500, 0, 0)), Some(Class::ZeroWindowProbeAck));
+    assert_eq!(
+        class(cv.at(202).c(499, 5001, 502, 0)),
+        Some(Class::ZeroWindowProbe)
+    );
+    assert_eq!(
+        class(cv.at(202).s(5001, 500, 0, 0)),
+        Some(Class::ZeroWindowProbeAck)
+    );
 
     // The probe exactly at the wrap: SND.UNA = 0, probe seq = u32::MAX.
     let mut cv = Conv::new();
     cv.handshake(u32::MAX - 100, 5000, 0);
     cv.at(1).c(u32::MAX - 99, 5001, 502, 100);
     cv.at(2).s(5001, 0, 0, 0);
-    assert_eq!(class(cv.at(202).c(u32::MAX, 5001, 502, 0)), Some(Class::ZeroWindowProbe));
+    assert_eq!(
+        class(cv.at(202).c(u32::MAX, 5001, 502, 0)),
+        Some(Class::ZeroWindowProbe)
+    );
 }
 
 // ---- connection bookkeeping ----

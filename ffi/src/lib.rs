@@ -218,8 +218,16 @@ struct Texts {
 fn texts() -> &'static Texts {
     static TEXTS: OnceLock<Texts> = OnceLock::new();
     TEXTS.get_or_init(|| {
-        fn table<T: Copy>(all: &[T], value: fn(T) -> u8, text: fn(T) -> &'static str) -> Vec<Option<CString>> {
-            let len = all.iter().map(|&t| value(t) as usize + 1).max().unwrap_or(0);
+        fn table<T: Copy>(
+            all: &[T],
+            value: fn(T) -> u8,
+            text: fn(T) -> &'static str,
+        ) -> Vec<Option<CString>> {
+            let len = all
+                .iter()
+                .map(|&t| value(t) as usize + 1)
+                .max()
+                .unwrap_or(0);
             let mut v = vec![None; len];
             for &t in all {
                 v[value(t) as usize] = Some(CString::new(text(t)).expect("texts have no NUL"));
@@ -269,15 +277,30 @@ mod tests {
     #[test]
     fn null_pointers_are_refused() {
         unsafe {
-            assert_eq!(tcpprobe_classifier_new(null_mut()), TcpprobeStatus::NullArgument);
-            assert_eq!(tcpprobe_classifier_reset(null_mut()), TcpprobeStatus::NullArgument);
+            assert_eq!(
+                tcpprobe_classifier_new(null_mut()),
+                TcpprobeStatus::NullArgument
+            );
+            assert_eq!(
+                tcpprobe_classifier_reset(null_mut()),
+                TcpprobeStatus::NullArgument
+            );
             let mut out = TcpprobeVerdict::default();
             let seg = TcpprobeSegment::default();
-            assert_eq!(tcpprobe_classify(null_mut(), &seg, &mut out), TcpprobeStatus::NullArgument);
+            assert_eq!(
+                tcpprobe_classify(null_mut(), &seg, &mut out),
+                TcpprobeStatus::NullArgument
+            );
             let mut c = null_mut();
             assert_eq!(tcpprobe_classifier_new(&mut c), TcpprobeStatus::Ok);
-            assert_eq!(tcpprobe_classify(c, null(), &mut out), TcpprobeStatus::NullArgument);
-            assert_eq!(tcpprobe_classify(c, &seg, null_mut()), TcpprobeStatus::NullArgument);
+            assert_eq!(
+                tcpprobe_classify(c, null(), &mut out),
+                TcpprobeStatus::NullArgument
+            );
+            assert_eq!(
+                tcpprobe_classify(c, &seg, null_mut()),
+                TcpprobeStatus::NullArgument
+            );
             assert_eq!(tcpprobe_classifier_connections(null()), 0);
             tcpprobe_classifier_free(c);
             tcpprobe_classifier_free(null_mut());
@@ -329,7 +352,10 @@ mod tests {
         };
         unsafe {
             assert_eq!(tcpprobe_classifier_new(&mut c), TcpprobeStatus::Ok);
-            for s in [seg(1, true, 100, 500, 10, 50), seg(2, false, 500, 150, 0, 0)] {
+            for s in [
+                seg(1, true, 100, 500, 10, 50),
+                seg(2, false, 500, 150, 0, 0),
+            ] {
                 assert_eq!(tcpprobe_classify(c, &s, &mut out), TcpprobeStatus::Ok);
                 assert_eq!(out, TcpprobeVerdict::default());
             }

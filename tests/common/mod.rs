@@ -1,0 +1,511 @@
+//! Shared harness: runs the real tshark with the freshly built plugin.
+//!
+//! Wireshark ignores both the personal plugin folder and WIRESHARK_PLUGIN_DIR when it runs as
+//! root, so as root tshark is started as `nobody` (setpriv). Everything tshark reads (plugin,
+//! captures) is staged into a world-readable temporary folder for that reason, and HOME points
+//! there so no personal plugin or preference of the machine's user can interfere.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub const WIRESHARK_VERSION: &str = env!("TCPPROBE_WIRESHARK_VERSION");
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// A temporary folder readable by everyone, removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "tp-test-{tag}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).expect("create temp dir");
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o777)).expect("chmod temp dir");
+        TempDir(dir)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The plugin cargo built for this test run. Cargo rebuilds target/<profile>/deps/libtcpprobe.so
+/// before running integration tests but copies it up to target/<profile>/ only on `cargo build`,
+/// so take the one beside the test executable.
+pub fn built_plugin() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let deps = exe.parent().expect("target/<profile>/deps");
+    let so = deps.join("libtcpprobe.so");
+    assert!(
+        so.exists(),
+        "the plugin was not built: {} is missing",
+        so.display()
+    );
+    so
+}
+
+pub fn make_readable(path: &Path) {
+    let mode = if path.is_dir() { 0o777 } else { 0o644 };
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+/// A tshark that loads exactly the plugin under test and nothing from the user's setup.
+pub struct Tshark {
+    pub dir: TempDir,
+}
+
+impl Tshark {
+    /// tshark with the plugin under test.
+    pub fn new() -> Tshark {
+        Tshark::setup(true)
+    }
+
+    /// tshark with an empty plugin folder: Wireshark's own behaviour, for comparison.
+    pub fn without_plugin() -> Tshark {
+        Tshark::setup(false)
+    }
+
+    fn setup(with_plugin: bool) -> Tshark {
+        let dir = TempDir::new("tshark");
+        let epan = dir
+            .path()
+            .join("plugins")
+            .join(WIRESHARK_VERSION)
+            .join("epan");
+        fs::create_dir_all(&epan).expect("create plugin dir");
+        let mut d = epan.clone();
+        while d != dir.path() {
+            make_readable(&d);
+            d = d.parent().unwrap().to_path_buf();
+        }
+        if with_plugin {
+            let so = epan.join("tcpprobe.so");
+            fs::copy(built_plugin(), &so).expect("copy plugin");
+            make_readable(&so);
+        }
+        fs::create_dir_all(dir.path().join("home")).expect("create home");
+        make_readable(&dir.path().join("home"));
+        Tshark { dir }
+    }
+
+    /// Copies a capture where the unprivileged tshark can read it.
+    pub fn stage(&self, capture: &Path) -> PathBuf {
+        let dest = self
+            .dir
+            .path()
+            .join(capture.file_name().expect("capture file name"));
+        fs::copy(capture, &dest)
+            .unwrap_or_else(|e| panic!("cannot copy {}: {e}", capture.display()));
+        make_readable(&dest);
+        dest
+    }
+
+    pub fn command(&self, program: &str) -> Command {
+        let home = self.dir.path().join("home");
+        let mut cmd = if is_root() {
+            let mut c = Command::new("setpriv");
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups", program]);
+            c
+        } else {
+            Command::new(program)
+        };
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .env("WIRESHARK_PLUGIN_DIR", self.dir.path().join("plugins"))
+            .env("LC_ALL", "C.UTF-8")
+            .current_dir(self.dir.path());
+        cmd
+    }
+
+    /// Runs tshark; panics when it complains about a dissector or the plugin (whatever its exit
+    /// status, which the caller judges).
+    pub fn run_raw(&self, args: &[&str]) -> Output {
+        let out: Output = self
+            .command("tshark")
+            .args(args)
+            .output()
+            .expect("run tshark");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        for bad in [
+            "tcpprobe:",
+            "Dissector bug",
+            "assertion",
+            "CRITICAL",
+            "WARNING",
+        ] {
+            assert!(
+                !stderr.contains(bad),
+                "tshark {args:?} printed {bad:?}:\n{stderr}"
+            );
+        }
+        out
+    }
+
+    /// Runs tshark and returns its stdout; panics with stderr when it fails or complains.
+    pub fn run(&self, args: &[&str]) -> String {
+        let out = self.run_raw(args);
+        assert!(
+            out.status.success(),
+            "tshark {args:?} failed ({}):\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("tshark prints UTF-8")
+    }
+
+    /// `-T fields` output: one row per frame, one column per field.
+    pub fn fields(&self, capture: &Path, extra: &[&str], fields: &[&str]) -> Vec<Vec<String>> {
+        let mut args: Vec<&str> = vec!["-r", capture.to_str().unwrap(), "-T", "fields"];
+        args.extend(["-E", "separator=\t", "-E", "occurrence=f"]);
+        args.extend_from_slice(extra);
+        for f in fields {
+            args.extend(["-e", f]);
+        }
+        self.run(&args)
+            .lines()
+            .map(|l| l.split('\t').map(str::to_string).collect())
+            .collect()
+    }
+}
+
+/// One stream of a kernel-made capture, from the generator's JSON.
+#[derive(Debug, Clone)]
+pub struct KernelStream {
+    pub client_port: u16,
+    pub server_port: u16,
+    pub role: String,
+    /// Port of the side the scenario made probe, if any.
+    pub prober_port: Option<u16>,
+    pub expect: String,
+    /// Probe-shaped frames (zero-length ACK at SND.UNA-1) the generator counted per side.
+    pub probe_shaped: HashMap<String, u64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct KernelCapture {
+    pub name: String,
+    pub pcap: PathBuf,
+    pub win_probes: u64,
+    pub keep_alives: u64,
+    pub streams: Vec<KernelStream>,
+}
+
+impl KernelCapture {
+    pub fn load(dir: &Path, name: &str) -> KernelCapture {
+        let json_path = dir.join(format!("{name}.json"));
+        let text = fs::read_to_string(&json_path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", json_path.display()));
+        let j: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        let count = |k: &str| {
+            j["kernel"][k]
+                .as_u64()
+                .unwrap_or_else(|| panic!("{name}: no {k}"))
+        };
+        let streams = j["streams"]
+            .as_array()
+            .expect("streams")
+            .iter()
+            .map(|s| {
+                let port = |k: &str| s[k].as_u64().expect("port") as u16;
+                let (client_port, server_port) = (port("client_port"), port("server_port"));
+                let prober_port = match s["prober"].as_str() {
+                    Some("client") => Some(client_port),
+                    Some("server") => Some(server_port),
+                    _ => None,
+                };
+                let probe_shaped = s["capture"]["seq_minus_one_acks"]
+                    .as_object()
+                    .map(|o| {
+                        o.iter()
+                            .map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0)))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                KernelStream {
+                    client_port,
+                    server_port,
+                    role: s["role"].as_str().unwrap_or_default().to_string(),
+                    prober_port,
+                    expect: s["expect"].as_str().unwrap_or_default().to_string(),
+                    probe_shaped,
+                }
+            })
+            .collect();
+        KernelCapture {
+            name: name.to_string(),
+            pcap: dir.join(format!("{name}.pcap")),
+            win_probes: count("TcpExtTCPWinProbe"),
+            keep_alives: count("TcpExtTCPKeepAlive"),
+            streams,
+        }
+    }
+
+    pub fn stream_of(&self, src: u16, dst: u16) -> &KernelStream {
+        self.streams
+            .iter()
+            .find(|s| {
+                (s.client_port, s.server_port) == (src, dst)
+                    || (s.client_port, s.server_port) == (dst, src)
+            })
+            .unwrap_or_else(|| panic!("{}: no stream for ports {src}-{dst}", self.name))
+    }
+}
+
+pub const KERNEL_SCENARIOS: [&str; 5] = [
+    "persist_v4",
+    "persist_v6",
+    "keepalive_v4",
+    "keepalive_zero_window",
+    "multi_stream",
+];
+
+pub fn bundled_kernel_dir() -> PathBuf {
+    repo().join("tests/captures/kernel")
+}
+
+/// Verdict numbers of the `tcpprobe.verdict` field.
+pub const ZERO_WINDOW_PROBE: &str = "1";
+pub const ZERO_WINDOW_PROBE_ACK: &str = "2";
+pub const KEEP_ALIVE: &str = "3";
+pub const KEEP_ALIVE_ACK: &str = "4";
+
+const FIELDS: [&str; 9] = [
+    "frame.number",
+    "tcp.srcport",
+    "tcp.dstport",
+    "tcp.len",
+    "tcpprobe.verdict",
+    "tcpprobe.answers",
+    "tcpprobe.window_closed_in",
+    "tcp.analysis.keep_alive",
+    "tcpprobe.corrected",
+];
+
+/// Checks one kernel-made capture end to end against the kernel's counters and the scenario's
+/// construction, in every way a user looks at it.
+pub fn check_kernel_capture(tshark: &Tshark, cap: &KernelCapture) {
+    let pcap = tshark.stage(&cap.pcap);
+    let name = &cap.name;
+
+    // ---- per frame, single pass and two passes, without any tree option ----
+    let single = tshark.fields(&pcap, &[], &FIELDS);
+    let two_pass = tshark.fields(&pcap, &["-2"], &FIELDS);
+    assert_eq!(
+        single, two_pass,
+        "{name}: single-pass and -2 verdicts differ"
+    );
+    assert!(!single.is_empty(), "{name}: no frames");
+
+    let verdict_of: HashMap<&str, &str> = single
+        .iter()
+        .map(|r| (r[0].as_str(), r[4].as_str()))
+        .collect();
+    let mut zwp = 0;
+    let mut ka = 0;
+    let mut per_stream: HashMap<(u16, u16), u64> = HashMap::new();
+    let mut wireshark_keep_alive_in_persist = 0;
+    for row in &single {
+        let [frame, src, dst, len, verdict, answers, closed_in, ws_keep_alive, corrected] =
+            &row[..]
+        else {
+            panic!("{name}: short row {row:?}");
+        };
+        let (src, dst): (u16, u16) = (src.parse().unwrap(), dst.parse().unwrap());
+        let stream = cap.stream_of(src, dst);
+        let from_prober = stream.prober_port == Some(src);
+        let at = format!("{name} frame {frame} ({src}->{dst}, role {})", stream.role);
+        if stream.expect == "persist" && !ws_keep_alive.is_empty() {
+            wireshark_keep_alive_in_persist += 1;
+            assert!(
+                !corrected.is_empty(),
+                "{at}: Wireshark's Keep-Alive left uncorrected"
+            );
+        }
+        match verdict.as_str() {
+            "" => {}
+            ZERO_WINDOW_PROBE => {
+                zwp += 1;
+                *per_stream
+                    .entry((stream.client_port, stream.server_port))
+                    .or_default() += 1;
+                assert_eq!(
+                    stream.expect, "persist",
+                    "{at}: zero-window probe in a non-persist stream"
+                );
+                assert!(from_prober, "{at}: probe from the side that does not probe");
+                assert_eq!(len, "0", "{at}: Linux probes carry no payload");
+                assert!(!closed_in.is_empty(), "{at}: no window_closed_in evidence");
+            }
+            KEEP_ALIVE => {
+                ka += 1;
+                *per_stream
+                    .entry((stream.client_port, stream.server_port))
+                    .or_default() += 1;
+                assert!(
+                    stream.role.starts_with("keepalive"),
+                    "{at}: keep-alive in a non-keep-alive stream"
+                );
+                assert!(
+                    from_prober,
+                    "{at}: keep-alive from the side that does not send them"
+                );
+                assert_eq!(len, "0", "{at}: Linux keep-alives carry no payload");
+            }
+            ZERO_WINDOW_PROBE_ACK | KEEP_ALIVE_ACK => {
+                assert!(!from_prober, "{at}: reply from the probing side");
+                let want = if verdict == ZERO_WINDOW_PROBE_ACK {
+                    ZERO_WINDOW_PROBE
+                } else {
+                    KEEP_ALIVE
+                };
+                assert_eq!(
+                    verdict_of.get(answers.as_str()).copied(),
+                    Some(want),
+                    "{at}: answers frame {answers:?}, which is not a matching probe"
+                );
+            }
+            other => panic!("{at}: unknown verdict {other:?}"),
+        }
+    }
+    assert_eq!(
+        zwp, cap.win_probes,
+        "{name}: zero-window probes vs kernel TCPWinProbe"
+    );
+    assert_eq!(
+        ka, cap.keep_alives,
+        "{name}: keep-alives vs kernel TCPKeepAlive"
+    );
+    for s in &cap.streams {
+        let expected = match s.prober_port {
+            Some(p) if p == s.client_port => s.probe_shaped.get("client").copied().unwrap_or(0),
+            Some(_) => s.probe_shaped.get("server").copied().unwrap_or(0),
+            None => 0,
+        };
+        let got = per_stream
+            .get(&(s.client_port, s.server_port))
+            .copied()
+            .unwrap_or(0);
+        assert_eq!(
+            got, expected,
+            "{name}: probes in stream {}-{} ({})",
+            s.client_port, s.server_port, s.role
+        );
+    }
+    if cap.streams.iter().any(|s| s.expect == "persist") {
+        assert!(
+            wireshark_keep_alive_in_persist > 0,
+            "{name}: Wireshark no longer mislabels persist probes; the baseline changed"
+        );
+    }
+
+    // ---- display filters without -V, single pass and two passes ----
+    for extra in [&[][..], &["-2"][..]] {
+        for (filter, want) in [
+            ("tcpprobe.zero_window_probe", cap.win_probes),
+            ("tcpprobe.keep_alive", cap.keep_alives),
+        ] {
+            let mut args = vec!["-r", pcap.to_str().unwrap(), "-Y", filter];
+            args.extend_from_slice(extra);
+            let n = tshark.run(&args).lines().count() as u64;
+            assert_eq!(n, want, "{name}: -Y {filter} {extra:?}");
+        }
+    }
+
+    // ---- the full tree (as -V and the GUI build it), single pass and two passes ----
+    for extra in [&[][..], &["-2"][..]] {
+        let mut args = vec!["-r", pcap.to_str().unwrap(), "-T", "json"];
+        args.extend_from_slice(extra);
+        let json = tshark.run(&args);
+        let count = |key: &str| json.matches(&format!("\"{key}\":")).count() as u64;
+        assert_eq!(
+            count("tcpprobe.zero_window_probe"),
+            cap.win_probes,
+            "{name}: json {extra:?}"
+        );
+        assert_eq!(
+            count("tcpprobe.keep_alive"),
+            cap.keep_alives,
+            "{name}: json {extra:?}"
+        );
+
+        let mut args = vec!["-r", pcap.to_str().unwrap(), "-V"];
+        args.extend_from_slice(extra);
+        let text = tshark.run(&args);
+        let expert = |what: &str| {
+            text.lines()
+                .filter(|l| l.contains(&format!("[Expert Info (Note/Sequence): {what}")))
+                .filter(|l| !l.contains(&format!("{what} ACK")))
+                .count() as u64
+        };
+        assert_eq!(
+            expert("Zero-window probe"),
+            cap.win_probes,
+            "{name}: -V expert {extra:?}"
+        );
+        assert_eq!(
+            expert("Keep-alive"),
+            cap.keep_alives,
+            "{name}: -V expert {extra:?}"
+        );
+    }
+
+    // ---- the Info column carries tcpprobe's label, never Wireshark's wrong one ----
+    let info = tshark.fields(&pcap, &[], &["tcpprobe.verdict", "_ws.col.Info"]);
+    for row in &info {
+        let (verdict, text) = (row[0].as_str(), row.get(1).map_or("", String::as_str));
+        match verdict {
+            ZERO_WINDOW_PROBE => {
+                assert!(
+                    text.starts_with("[TCP ZeroWindowProbe] "),
+                    "{name}: Info {text:?}"
+                );
+                assert!(!text.contains("Keep-Alive"), "{name}: Info {text:?}");
+            }
+            ZERO_WINDOW_PROBE_ACK => {
+                assert!(
+                    text.starts_with("[TCP ZeroWindowProbeAck] "),
+                    "{name}: Info {text:?}"
+                )
+            }
+            KEEP_ALIVE => assert!(
+                text.starts_with("[TCP Keep-Alive] "),
+                "{name}: Info {text:?}"
+            ),
+            KEEP_ALIVE_ACK => {
+                assert!(
+                    text.starts_with("[TCP Keep-Alive ACK] "),
+                    "{name}: Info {text:?}"
+                )
+            }
+            _ => assert!(
+                !text.contains("Keep-Alive") && !text.contains("ZeroWindowProbe"),
+                "{name}: unlabelled frame keeps a probe label: {text:?}"
+            ),
+        }
+    }
+}

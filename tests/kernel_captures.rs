@@ -1,0 +1,52 @@
+//! The bundled kernel-made captures (tests/captures/kernel, made by tests/gen/gen_captures.py):
+//! tcpprobe's verdicts in the real tshark must match the kernel's own probe counters.
+
+mod common;
+
+use common::*;
+
+fn check(name: &str) {
+    let tshark = Tshark::new();
+    check_kernel_capture(&tshark, &KernelCapture::load(&bundled_kernel_dir(), name));
+}
+
+#[test]
+fn persist_v4() {
+    check("persist_v4");
+}
+
+#[test]
+fn persist_v6() {
+    check("persist_v6");
+}
+
+#[test]
+fn keepalive_v4() {
+    check("keepalive_v4");
+}
+
+/// Keep-alives into a zero window: the same bytes as persist probes.
+#[test]
+fn keepalive_zero_window() {
+    check("keepalive_zero_window");
+}
+
+#[test]
+fn multi_stream() {
+    check("multi_stream");
+}
+
+#[test]
+fn every_bundled_scenario_is_tested() {
+    let mut on_disk: Vec<String> = std::fs::read_dir(bundled_kernel_dir())
+        .expect("bundled captures")
+        .filter_map(|e| {
+            let name = e.ok()?.file_name().into_string().ok()?;
+            name.strip_suffix(".pcap").map(str::to_string)
+        })
+        .collect();
+    on_disk.sort();
+    let mut listed: Vec<String> = KERNEL_SCENARIOS.iter().map(|s| s.to_string()).collect();
+    listed.sort();
+    assert_eq!(on_disk, listed);
+}
