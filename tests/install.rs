@@ -42,7 +42,10 @@ fn personal_install_listed_by_tshark_refuses_duplicates_and_uninstalls() {
             .command("bash")
             .arg(&script)
             .args(args)
-            .env("PATH", format!("{}:/usr/local/bin:/usr/bin:/bin", bin.display()))
+            .env(
+                "PATH",
+                format!("{}:/usr/local/bin:/usr/bin:/bin", bin.display()),
+            )
             .output()
             .expect("run install.sh");
         let text = format!(
@@ -59,11 +62,20 @@ fn personal_install_listed_by_tshark_refuses_duplicates_and_uninstalls() {
 
     let (ok, text) = run(&["--lib", lib.to_str().unwrap()]);
     assert!(ok, "install failed:\n{text}");
-    assert!(personal.exists(), "not installed at {}:\n{text}", personal.display());
-    assert!(text.contains(personal.to_str().unwrap()), "does not say where it went:\n{text}");
+    assert!(
+        personal.exists(),
+        "not installed at {}:\n{text}",
+        personal.display()
+    );
+    assert!(
+        text.contains(personal.to_str().unwrap()),
+        "does not say where it went:\n{text}"
+    );
     let plugins = env.run(&["-G", "plugins"]);
     assert!(
-        plugins.lines().any(|l| l.starts_with("tcpprobe.so") && l.contains(personal.to_str().unwrap())),
+        plugins
+            .lines()
+            .any(|l| l.starts_with("tcpprobe.so") && l.contains(personal.to_str().unwrap())),
         "tshark -G plugins does not list the personal copy:\n{plugins}"
     );
 
@@ -71,12 +83,18 @@ fn personal_install_listed_by_tshark_refuses_duplicates_and_uninstalls() {
     fs::copy(&lib, global.join("epan/tcpprobe.so")).unwrap();
     let (ok, text) = run(&["--lib", lib.to_str().unwrap()]);
     assert!(!ok, "installed a duplicate:\n{text}");
-    assert!(text.contains("Duplicate protocol name"), "unclear refusal:\n{text}");
+    assert!(
+        text.contains("Duplicate protocol name"),
+        "unclear refusal:\n{text}"
+    );
     fs::remove_file(global.join("epan/tcpprobe.so")).unwrap();
 
     let (ok, text) = run(&["--uninstall"]);
     assert!(ok, "uninstall failed:\n{text}");
     assert!(!personal.exists(), "still installed after --uninstall");
     let plugins = env.run(&["-G", "plugins"]);
-    assert!(!plugins.contains("tcpprobe"), "still listed after --uninstall:\n{plugins}");
+    assert!(
+        !plugins.contains("tcpprobe"),
+        "still listed after --uninstall:\n{plugins}"
+    );
 }

@@ -1,0 +1,66 @@
+/* Compiled against include/tcpprobe.h by tests/c_abi.rs: prints the header's struct layout and
+ * classifies a small zero-window stall through the C ABI, as any C consumer would. */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tcpprobe.h"
+
+#define LAYOUT(type, field) printf(#type "." #field " %zu\n", offsetof(type, field))
+
+static tcpprobe_segment seg(uint64_t packet, int from_client, uint32_t seq, uint32_t ack,
+                            uint16_t window, uint32_t len)
+{
+    tcpprobe_segment s;
+    memset(&s, 0, sizeof(s));
+    s.packet = packet;
+    s.time_ns = packet * 100000000ull;
+    s.conn = 1;
+    s.src_addr[0] = from_client ? 1 : 2;
+    s.dst_addr[0] = from_client ? 2 : 1;
+    s.src_port = from_client ? 40000 : 80;
+    s.dst_port = from_client ? 80 : 40000;
+    s.seq = seq;
+    s.ack = ack;
+    s.flags = TCPPROBE_FLAG_ACK;
+    s.window = window;
+    s.payload_len = len;
+    return s;
+}
+
+int main(void)
+{
+    printf("sizeof.tcpprobe_segment %zu\n", sizeof(tcpprobe_segment));
+    printf("sizeof.tcpprobe_verdict %zu\n", sizeof(tcpprobe_verdict));
+    LAYOUT(tcpprobe_segment, src_addr);
+    LAYOUT(tcpprobe_segment, src_port);
+    LAYOUT(tcpprobe_segment, seq);
+    LAYOUT(tcpprobe_segment, flags);
+    LAYOUT(tcpprobe_segment, has_window_scale);
+    LAYOUT(tcpprobe_segment, payload_len);
+    LAYOUT(tcpprobe_verdict, reason);
+    LAYOUT(tcpprobe_verdict, has_since_previous_probe);
+    LAYOUT(tcpprobe_verdict, window_closed_in);
+    LAYOUT(tcpprobe_verdict, since_previous_probe_ns);
+
+    tcpprobe_classifier *c = NULL;
+    if (tcpprobe_classifier_new(&c) != TCPPROBE_OK || !c)
+        return 2;
+    tcpprobe_segment stall[] = {
+        seg(1, 1, 1000, 5000, 500, 100), /* data */
+        seg(2, 0, 5000, 1100, 0, 0),     /* the server closes its window */
+        seg(5, 1, 1099, 5000, 500, 0),   /* probe at SND.UNA-1, 300 ms later */
+        seg(5, 0, 5000, 1100, 0, 0),     /* its reply */
+    };
+    for (size_t i = 0; i < sizeof(stall) / sizeof(stall[0]); i++) {
+        tcpprobe_verdict v;
+        if (tcpprobe_classify(c, &stall[i], &v) != TCPPROBE_OK)
+            return 3;
+        const char *name = tcpprobe_class_name(v.verdict_class);
+        printf("verdict %zu %s answers=%llu closed_in=%llu\n", i, name ? name : "-",
+               (unsigned long long)v.answers, (unsigned long long)v.window_closed_in);
+    }
+    printf("null %d\n", (int)tcpprobe_classify(c, NULL, NULL));
+    tcpprobe_classifier_free(c);
+    return 0;
+}

@@ -1,0 +1,121 @@
+//! The header as a C compiler reads it: its layout must match the Rust structs, and a C program
+//! linked against the cdylib must classify through it.
+
+use std::collections::HashMap;
+use std::mem::{offset_of, size_of};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use tcpprobe_ffi::{TcpprobeSegment, TcpprobeVerdict};
+
+/// target/<profile>/deps, where cargo put libtcpprobe_ffi.so for this test run.
+fn deps_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    exe.parent().expect("deps dir").to_path_buf()
+}
+
+fn build_and_run() -> String {
+    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let deps = deps_dir();
+    assert!(
+        deps.join("libtcpprobe_ffi.so").exists(),
+        "cdylib not built in {}",
+        deps.display()
+    );
+    let exe = std::env::temp_dir().join(format!("tcpprobe-abi-check-{}", std::process::id()));
+    let status = Command::new("cc")
+        .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-o"])
+        .arg(&exe)
+        .arg(crate_dir.join("tests/c/abi_check.c"))
+        .arg("-I")
+        .arg(crate_dir.join("include"))
+        .arg("-L")
+        .arg(&deps)
+        .arg("-ltcpprobe_ffi")
+        .arg(format!("-Wl,-rpath,{}", deps.display()))
+        .status()
+        .expect("run cc");
+    assert!(
+        status.success(),
+        "the C program does not compile against tcpprobe.h"
+    );
+    let out = Command::new(&exe).output().expect("run the C program");
+    let _ = std::fs::remove_file(&exe);
+    assert!(
+        out.status.success(),
+        "the C program failed: {:?}",
+        out.status
+    );
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
+#[test]
+fn header_layout_matches_rust_and_c_classifies_through_it() {
+    let out = build_and_run();
+    let c: HashMap<&str, &str> = out.lines().filter_map(|l| l.split_once(' ')).collect();
+    let layout = |key: &str| -> usize { c[key].parse().unwrap() };
+
+    assert_eq!(
+        layout("sizeof.tcpprobe_segment"),
+        size_of::<TcpprobeSegment>()
+    );
+    assert_eq!(
+        layout("sizeof.tcpprobe_verdict"),
+        size_of::<TcpprobeVerdict>()
+    );
+    assert_eq!(
+        layout("tcpprobe_segment.src_addr"),
+        offset_of!(TcpprobeSegment, src_addr)
+    );
+    assert_eq!(
+        layout("tcpprobe_segment.src_port"),
+        offset_of!(TcpprobeSegment, src_port)
+    );
+    assert_eq!(
+        layout("tcpprobe_segment.seq"),
+        offset_of!(TcpprobeSegment, seq)
+    );
+    assert_eq!(
+        layout("tcpprobe_segment.flags"),
+        offset_of!(TcpprobeSegment, flags)
+    );
+    assert_eq!(
+        layout("tcpprobe_segment.has_window_scale"),
+        offset_of!(TcpprobeSegment, has_window_scale)
+    );
+    assert_eq!(
+        layout("tcpprobe_segment.payload_len"),
+        offset_of!(TcpprobeSegment, payload_len)
+    );
+    assert_eq!(
+        layout("tcpprobe_verdict.reason"),
+        offset_of!(TcpprobeVerdict, reason)
+    );
+    assert_eq!(
+        layout("tcpprobe_verdict.has_since_previous_probe"),
+        offset_of!(TcpprobeVerdict, has_since_previous_probe)
+    );
+    assert_eq!(
+        layout("tcpprobe_verdict.window_closed_in"),
+        offset_of!(TcpprobeVerdict, window_closed_in)
+    );
+    assert_eq!(
+        layout("tcpprobe_verdict.since_previous_probe_ns"),
+        offset_of!(TcpprobeVerdict, since_previous_probe_ns)
+    );
+
+    let verdicts: Vec<&str> = out.lines().filter(|l| l.starts_with("verdict ")).collect();
+    assert_eq!(
+        verdicts,
+        [
+            "verdict 0 - answers=0 closed_in=0",
+            "verdict 1 - answers=0 closed_in=0",
+            "verdict 2 Zero-window probe answers=0 closed_in=2",
+            "verdict 3 Zero-window probe ACK answers=5 closed_in=2",
+        ]
+    );
+    assert_eq!(
+        c["null"], "1",
+        "NULL arguments must return TCPPROBE_NULL_ARGUMENT"
+    );
+}
