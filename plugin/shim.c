@@ -327,6 +327,15 @@ static char *wireshark_said(const layer_result_t *r)
     return g_string_free(s, FALSE);
 }
 
+static void add_duration(proto_tree *tree, int hf, tvbuff_t *tvb, guint64 ns)
+{
+    nstime_t t;
+    nstime_set_zero(&t);
+    t.secs = (time_t)(ns / 1000000000u);
+    t.nsecs = (int)(ns % 1000000000u);
+    proto_item_set_generated(proto_tree_add_time(tree, hf, tvb, 0, 0, &t));
+}
+
 static void add_items(proto_tree *tcp_tree, tvbuff_t *tvb, packet_info *pinfo, const layer_result_t *r)
 {
     const tcpprobe_verdict *v = &r->verdict;
@@ -381,22 +390,10 @@ static void add_items(proto_tree *tcp_tree, tvbuff_t *tvb, packet_info *pinfo, c
         ti = proto_tree_add_uint(tree, hf_answers, tvb, 0, 0, (guint32)v->answers);
         proto_item_set_generated(ti);
     }
-    if (v->has_since_window_closed) {
-        nstime_t t;
-        nstime_set_zero(&t);
-        t.secs = (time_t)(v->since_window_closed_ns / 1000000000u);
-        t.nsecs = (int)(v->since_window_closed_ns % 1000000000u);
-        ti = proto_tree_add_time(tree, hf_since_window_closed, tvb, 0, 0, &t);
-        proto_item_set_generated(ti);
-    }
-    if (v->has_since_previous_probe) {
-        nstime_t t;
-        nstime_set_zero(&t);
-        t.secs = (time_t)(v->since_previous_probe_ns / 1000000000u);
-        t.nsecs = (int)(v->since_previous_probe_ns % 1000000000u);
-        ti = proto_tree_add_time(tree, hf_since_previous_probe, tvb, 0, 0, &t);
-        proto_item_set_generated(ti);
-    }
+    if (v->has_since_window_closed)
+        add_duration(tree, hf_since_window_closed, tvb, v->since_window_closed_ns);
+    if (v->has_since_previous_probe)
+        add_duration(tree, hf_since_previous_probe, tvb, v->since_previous_probe_ns);
 }
 
 /* Replaces Wireshark's probe labels in the Info column by tcpprobe's. */
@@ -447,7 +444,7 @@ static int dissect_tcpprobe(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     return tvb_captured_length(tvb);
 }
 
-/* ---- preferences-free lifecycle: per capture file ---- */
+/* ---- lifecycle: state lives per capture file ---- */
 
 static void resolve_field_ids(void)
 {
