@@ -294,7 +294,7 @@ pub const ZERO_WINDOW_PROBE_ACK: &str = "2";
 pub const KEEP_ALIVE: &str = "3";
 pub const KEEP_ALIVE_ACK: &str = "4";
 
-const FIELDS: [&str; 9] = [
+const FIELDS: [&str; 10] = [
     "frame.number",
     "tcp.srcport",
     "tcp.dstport",
@@ -304,6 +304,7 @@ const FIELDS: [&str; 9] = [
     "tcpprobe.window_closed_in",
     "tcp.analysis.keep_alive",
     "tcpprobe.corrected",
+    "_ws.col.Info",
 ];
 
 /// Checks one kernel-made capture end to end against the kernel's counters and the scenario's
@@ -330,7 +331,7 @@ pub fn check_kernel_capture(tshark: &Tshark, cap: &KernelCapture) {
     let mut per_stream: HashMap<(u16, u16), u64> = HashMap::new();
     let mut wireshark_keep_alive_in_persist = 0;
     for row in &single {
-        let [frame, src, dst, len, verdict, answers, closed_in, ws_keep_alive, corrected] =
+        let [frame, src, dst, len, verdict, answers, closed_in, ws_keep_alive, corrected, info] =
             &row[..]
         else {
             panic!("{name}: short row {row:?}");
@@ -346,6 +347,7 @@ pub fn check_kernel_capture(tshark: &Tshark, cap: &KernelCapture) {
                 "{at}: Wireshark's Keep-Alive left uncorrected"
             );
         }
+        check_info_label(&at, verdict, info);
         match verdict.as_str() {
             "" => {}
             ZERO_WINDOW_PROBE => {
@@ -473,39 +475,34 @@ pub fn check_kernel_capture(tshark: &Tshark, cap: &KernelCapture) {
             "{name}: -V expert {extra:?}"
         );
     }
+}
 
-    // ---- the Info column carries tcpprobe's label, never Wireshark's wrong one ----
-    let info = tshark.fields(&pcap, &[], &["tcpprobe.verdict", "_ws.col.Info"]);
-    for row in &info {
-        let (verdict, text) = (row[0].as_str(), row.get(1).map_or("", String::as_str));
-        match verdict {
-            ZERO_WINDOW_PROBE => {
-                assert!(
-                    text.starts_with("[TCP ZeroWindowProbe] "),
-                    "{name}: Info {text:?}"
-                );
-                assert!(!text.contains("Keep-Alive"), "{name}: Info {text:?}");
-            }
-            ZERO_WINDOW_PROBE_ACK => {
-                assert!(
-                    text.starts_with("[TCP ZeroWindowProbeAck] "),
-                    "{name}: Info {text:?}"
-                )
-            }
-            KEEP_ALIVE => assert!(
-                text.starts_with("[TCP Keep-Alive] "),
-                "{name}: Info {text:?}"
-            ),
-            KEEP_ALIVE_ACK => {
-                assert!(
-                    text.starts_with("[TCP Keep-Alive ACK] "),
-                    "{name}: Info {text:?}"
-                )
-            }
-            _ => assert!(
-                !text.contains("Keep-Alive") && !text.contains("ZeroWindowProbe"),
-                "{name}: unlabelled frame keeps a probe label: {text:?}"
-            ),
+/// The Info column carries tcpprobe's label, never Wireshark's wrong one.
+fn check_info_label(at: &str, verdict: &str, text: &str) {
+    match verdict {
+        ZERO_WINDOW_PROBE => {
+            assert!(
+                text.starts_with("[TCP ZeroWindowProbe] "),
+                "{at}: Info {text:?}"
+            );
+            assert!(!text.contains("Keep-Alive"), "{at}: Info {text:?}");
         }
+        ZERO_WINDOW_PROBE_ACK => {
+            assert!(
+                text.starts_with("[TCP ZeroWindowProbeAck] "),
+                "{at}: Info {text:?}"
+            )
+        }
+        KEEP_ALIVE => assert!(text.starts_with("[TCP Keep-Alive] "), "{at}: Info {text:?}"),
+        KEEP_ALIVE_ACK => {
+            assert!(
+                text.starts_with("[TCP Keep-Alive ACK] "),
+                "{at}: Info {text:?}"
+            )
+        }
+        _ => assert!(
+            !text.contains("Keep-Alive") && !text.contains("ZeroWindowProbe"),
+            "{at}: unlabelled frame keeps a probe label: {text:?}"
+        ),
     }
 }
