@@ -12,11 +12,13 @@
 #![forbid(unsafe_code)]
 
 mod classifier;
+mod episode;
 mod segment;
 mod seq;
 mod verdict;
 
-pub use classifier::{Classifier, Config};
+pub use classifier::{Classifier, Config, KeepAliveSettings};
+pub use episode::{mismatch, notes, EndCause, Episode, EpisodeEnd, EpisodeKind, Event, Unanswered};
 pub use segment::{Endpoint, Segment, TcpFlags, Timestamp};
 pub use seq::SeqNumber;
 pub use verdict::{Class, ProbeStyle, Reason, Verdict};

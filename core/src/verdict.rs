@@ -147,4 +147,17 @@ pub struct Verdict {
     pub since_previous_probe_ns: Option<u64>,
     /// Whether the probed side still advertised a zero window when this was sent.
     pub peer_window_zero: bool,
+    /// The episode this probe (or the probe this ACK answers) belongs to.
+    pub episode: Option<u64>,
+    /// 1-based number of the probe within its episode; for ACKs, the number of the probe answered.
+    pub probe_number: u32,
+    /// This interval divided by the previous one, in thousandths (a persist timer doubles:
+    /// about 2000). From the second probe of an episode on.
+    pub interval_ratio_milli: Option<u32>,
+    /// The class rests on one gap only, not yet on the series' timing: later packets may change
+    /// it (see [`Event::Settled`](crate::Event::Settled)).
+    pub tentative: bool,
+    /// For keep-alives: bits of [`mismatch`](crate::mismatch) where the observed timing
+    /// contradicts the configured keep-alive settings.
+    pub keepalive_mismatch: u8,
 }

@@ -6,7 +6,9 @@ use std::mem::{offset_of, size_of};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use tcpprobe_ffi::{TcpprobeSegment, TcpprobeVerdict};
+use tcpprobe_ffi::{
+    TcpprobeConfig, TcpprobeEpisode, TcpprobeEvent, TcpprobeSegment, TcpprobeVerdict,
+};
 
 /// target/<profile>/deps, where cargo put libtcpprobe_ffi.so for this test run.
 fn deps_dir() -> PathBuf {
@@ -104,15 +106,69 @@ fn header_layout_matches_rust_and_c_classifies_through_it() {
         offset_of!(TcpprobeVerdict, since_previous_probe_ns)
     );
 
-    let verdicts: Vec<&str> = out.lines().filter(|l| l.starts_with("verdict ")).collect();
+    macro_rules! same_layout {
+        ($ty:ident, $cty:literal, [$($field:ident),*]) => {
+            assert_eq!(layout(concat!("sizeof.", $cty)), size_of::<$ty>(), $cty);
+            $(assert_eq!(
+                layout(concat!($cty, ".", stringify!($field))),
+                offset_of!($ty, $field),
+                concat!($cty, ".", stringify!($field))
+            );)*
+        };
+    }
+    same_layout!(
+        TcpprobeVerdict,
+        "tcpprobe_verdict",
+        [probe_number, episode, interval_ratio_milli]
+    );
+    same_layout!(
+        TcpprobeConfig,
+        "tcpprobe_config",
+        [keepalive_probes, invalid_ratelimit_ns]
+    );
+    same_layout!(
+        TcpprobeEpisode,
+        "tcpprobe_episode",
+        [
+            has_idle_before_first,
+            window_closed_in,
+            zero_window_probes,
+            no_reply,
+            max_interval_ns,
+            notes
+        ]
+    );
+    same_layout!(
+        TcpprobeEvent,
+        "tcpprobe_event",
+        [unanswered, packet, episode]
+    );
+
+    let verdicts: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("verdict ") || l.starts_with("episode "))
+        .collect();
     assert_eq!(
         verdicts,
         [
-            "verdict 0 - answers=0 closed_in=0",
-            "verdict 1 - answers=0 closed_in=0",
-            "verdict 2 Zero-window probe answers=0 closed_in=2",
-            "verdict 3 Zero-window probe ACK answers=5 closed_in=2",
+            "verdict 0 - answers=0 closed_in=0 probe_number=0",
+            "verdict 1 - answers=0 closed_in=0 probe_number=0",
+            "verdict 2 Zero-window probe answers=0 closed_in=2 probe_number=1",
+            "episode 2 id=1 probes=1 answered=0 end=- duration=0",
+            "verdict 3 Zero-window probe ACK answers=5 closed_in=2 probe_number=1",
+            "episode 3 id=1 probes=1 answered=1 end=- duration=0",
+            "verdict 4 - answers=0 closed_in=0 probe_number=0",
+            "episode 4 id=1 probes=1 answered=1 end=window reopened duration=700000000",
         ]
+    );
+    assert_eq!(
+        c["config"], "7200000000000 75000000000 9 500000000",
+        "Linux's keep-alive defaults and rate limit"
+    );
+    assert_eq!(c["configure"], "0");
+    assert_eq!(
+        c["note"],
+        "RST after unanswered keep-alives: keep-alive abort"
     );
     assert_eq!(
         c["null"], "1",

@@ -42,6 +42,23 @@ int main(void)
     LAYOUT(tcpprobe_verdict, has_since_previous_probe);
     LAYOUT(tcpprobe_verdict, window_closed_in);
     LAYOUT(tcpprobe_verdict, since_previous_probe_ns);
+    LAYOUT(tcpprobe_verdict, probe_number);
+    LAYOUT(tcpprobe_verdict, episode);
+    LAYOUT(tcpprobe_verdict, interval_ratio_milli);
+    printf("sizeof.tcpprobe_config %zu\n", sizeof(tcpprobe_config));
+    LAYOUT(tcpprobe_config, keepalive_probes);
+    LAYOUT(tcpprobe_config, invalid_ratelimit_ns);
+    printf("sizeof.tcpprobe_episode %zu\n", sizeof(tcpprobe_episode));
+    LAYOUT(tcpprobe_episode, has_idle_before_first);
+    LAYOUT(tcpprobe_episode, window_closed_in);
+    LAYOUT(tcpprobe_episode, zero_window_probes);
+    LAYOUT(tcpprobe_episode, no_reply);
+    LAYOUT(tcpprobe_episode, max_interval_ns);
+    LAYOUT(tcpprobe_episode, notes);
+    printf("sizeof.tcpprobe_event %zu\n", sizeof(tcpprobe_event));
+    LAYOUT(tcpprobe_event, unanswered);
+    LAYOUT(tcpprobe_event, packet);
+    LAYOUT(tcpprobe_event, episode);
 
     tcpprobe_classifier *c = NULL;
     if (tcpprobe_classifier_new(&c) != TCPPROBE_OK || !c)
@@ -51,15 +68,36 @@ int main(void)
         seg(2, 0, 5000, 1100, 0, 0),     /* the server closes its window */
         seg(5, 1, 1099, 5000, 500, 0),   /* probe at SND.UNA-1, 300 ms later */
         seg(5, 0, 5000, 1100, 0, 0),     /* its reply */
+        seg(9, 0, 5000, 1100, 300, 0),   /* the window reopens */
     };
     for (size_t i = 0; i < sizeof(stall) / sizeof(stall[0]); i++) {
         tcpprobe_verdict v;
         if (tcpprobe_classify(c, &stall[i], &v) != TCPPROBE_OK)
             return 3;
         const char *name = tcpprobe_class_name(v.verdict_class);
-        printf("verdict %zu %s answers=%llu closed_in=%llu\n", i, name ? name : "-",
-               (unsigned long long)v.answers, (unsigned long long)v.window_closed_in);
+        printf("verdict %zu %s answers=%llu closed_in=%llu probe_number=%u\n", i,
+               name ? name : "-", (unsigned long long)v.answers,
+               (unsigned long long)v.window_closed_in, v.probe_number);
+        tcpprobe_event e;
+        while (tcpprobe_poll_event(c, &e) == TCPPROBE_OK && e.kind != TCPPROBE_EVENT_NONE) {
+            if (e.kind != TCPPROBE_EVENT_EPISODE)
+                continue;
+            const char *end = tcpprobe_end_cause_description(e.episode.end_cause);
+            printf("episode %zu id=%llu probes=%u answered=%u end=%s duration=%llu\n", i,
+                   (unsigned long long)e.episode.id, e.episode.zero_window_probes,
+                   e.episode.answered, end ? end : "-",
+                   (unsigned long long)tcpprobe_episode_duration_ns(&e.episode, 0));
+        }
     }
+    tcpprobe_config cfg;
+    if (tcpprobe_config_default(&cfg) != TCPPROBE_OK)
+        return 4;
+    printf("config %llu %llu %u %llu\n", (unsigned long long)cfg.keepalive_time_ns,
+           (unsigned long long)cfg.keepalive_interval_ns, cfg.keepalive_probes,
+           (unsigned long long)cfg.invalid_ratelimit_ns);
+    cfg.keepalive_probes = 3;
+    printf("configure %d\n", (int)tcpprobe_classifier_configure(c, &cfg));
+    printf("note %s\n", tcpprobe_note_description(TCPPROBE_NOTE_KEEPALIVE_ABORT));
     printf("null %d\n", (int)tcpprobe_classify(c, NULL, NULL));
     tcpprobe_classifier_free(c);
     return 0;
