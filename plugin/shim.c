@@ -3,8 +3,10 @@
  *
  * Data flows one way: TCP fields of the frame (extraction) -> tcpprobe_classify() in the Rust core
  * (decoding) -> generated items, expert info and the Info column (display). The classifier is
- * called only on the first pass; its verdicts are stored per frame, only where there is one, so
- * every later dissection (tshark -2, the GUI's clicks, columns) shows the same thing.
+ * called only on the first pass; its verdicts are stored per frame, only where there is one, and
+ * its events (episodes, tentative verdicts made final, unanswered probes) update those stored
+ * results. A single pass shows what was known at each frame, marking tentative verdicts; every
+ * later dissection (tshark -2, the GUI's clicks, columns) shows the refined, whole-capture view.
  *
  * Wireshark reports errors by longjmp. No Wireshark function is called while a Rust frame is on
  * the stack: the Rust side is only entered through tcpprobe_classify() and friends, which return
@@ -18,8 +20,8 @@
 #include <epan/expert.h>
 #include <epan/ftypes/ftypes.h>
 #include <epan/packet.h>
+#include <epan/prefs.h>
 #include <epan/proto.h>
-#include <epan/proto_data.h>
 
 #include "shim.h"
 #include "tcpprobe.h"
@@ -48,14 +50,53 @@ static int hf_window_closed_in = -1;
 static int hf_answers = -1;
 static int hf_since_window_closed = -1;
 static int hf_since_previous_probe = -1;
+static int hf_episode = -1;
+static int hf_probe_number = -1;
+static int hf_interval_ratio = -1;
+static int hf_idle_before_first = -1;
+static int hf_window_reopened_in = -1;
+static int hf_answered_in = -1;
+static int hf_unanswered = -1;
+static int hf_tentative = -1;
+static int hf_revised_from = -1;
+static int hf_keepalive_mismatch = -1;
+static int hf_summary = -1;
+static int hf_summary_kind = -1;
+static int hf_summary_duration = -1;
+static int hf_summary_probes = -1;
+static int hf_summary_zero_window_probes = -1;
+static int hf_summary_keep_alives = -1;
+static int hf_summary_answered = -1;
+static int hf_summary_rate_limited = -1;
+static int hf_summary_no_reply = -1;
+static int hf_summary_max_interval = -1;
+static int hf_summary_end = -1;
+static int hf_summary_window_closed_in = -1;
+static int hf_summary_first_probe = -1;
+static int hf_summary_note = -1;
 
 static gint ett_tcpprobe = -1;
+static gint ett_summary = -1;
 
 /* Zero-initialised expert fields work in every supported version (EI_INIT differs). */
 static expert_field ei_zero_window_probe;
 static expert_field ei_zero_window_probe_ack;
 static expert_field ei_keep_alive;
 static expert_field ei_keep_alive_ack;
+static expert_field ei_zero_window_episode;
+static expert_field ei_keep_alive_series;
+static expert_field ei_keep_alive_abort;
+static expert_field ei_keep_alive_settings;
+static expert_field ei_unanswered;
+
+/* ---- preferences (Edit > Preferences > Protocols > tcpprobe) ---- */
+
+/* The keep-alive settings the prober is expected to run with: Linux's defaults. */
+static guint pref_keepalive_time = 7200;
+static guint pref_keepalive_interval = 75;
+static guint pref_keepalive_probes = 9;
+static guint pref_invalid_ratelimit_ms = 500;
+static tcpprobe_pref_bool pref_rewrite_info = TRUE;
 
 /* ---- fields read from other dissectors ---- */
 
@@ -131,12 +172,55 @@ typedef struct {
     int tcp_layer; /* proto_layer_num of the TCP layer */
     tcpprobe_verdict verdict;
     guint8 ws_labels;
+    guint8 revised_from; /* the tentative class a later packet overturned; 0 = not revised */
+    guint8 unanswered;   /* enum tcpprobe_unanswered, once known; 0 = answered or not yet known */
+    guint32 answered_in; /* frame of the reply to this probe; 0 = none seen */
+    guint64 ended[2];    /* ids of episodes that ended in this segment; 0 = none */
 } layer_result_t;
 
 typedef struct {
     guint n;
     layer_result_t layer[MAX_TCP_LAYERS];
 } frame_result_t;
+
+/* Frame number -> frame_result_t, and episode id -> newest tcpprobe_episode. Both are emptied
+ * with each capture file. */
+static wmem_map_t *frame_results;
+static wmem_map_t *episodes;
+/* Latest capture time seen on the first pass: where an episode still open "ended". */
+static guint64 capture_end_ns;
+
+static frame_result_t *result_of_frame(guint64 packet)
+{
+    return (frame_result_t *)wmem_map_lookup(frame_results, GUINT_TO_POINTER((guint)packet));
+}
+
+/* The layer of a stored frame that carries a probe verdict (the one events refer to). */
+static layer_result_t *probe_layer_of_frame(guint64 packet)
+{
+    frame_result_t *fr = result_of_frame(packet);
+    for (guint i = 0; fr && i < fr->n; i++)
+        if (fr->layer[i].verdict.has_episode)
+            return &fr->layer[i];
+    return NULL;
+}
+
+static const tcpprobe_episode *episode_by_id(guint64 id)
+{
+    return (const tcpprobe_episode *)wmem_map_lookup(episodes, &id);
+}
+
+static void store_episode(const tcpprobe_episode *ep)
+{
+    tcpprobe_episode *stored = (tcpprobe_episode *)wmem_map_lookup(episodes, &ep->id);
+    if (!stored) {
+        guint64 *key = wmem_new(wmem_file_scope(), guint64);
+        *key = ep->id;
+        stored = wmem_new(wmem_file_scope(), tcpprobe_episode);
+        wmem_map_insert(episodes, key, stored);
+    }
+    *stored = *ep;
+}
 
 /* ---- extraction ---- */
 
@@ -281,32 +365,83 @@ static guint8 wireshark_labels(const tcp_layer_t *l)
 
 /* ---- decoding: first pass only ---- */
 
+/* Applies the events of the segment just classified: episode snapshots, tentative verdicts
+ * made final, probes found unanswered. They refer to earlier frames, or end episodes here. */
+static void apply_events(guint64 packet, layer_result_t *here)
+{
+    tcpprobe_event e;
+    while (tcpprobe_poll_event(classifier, &e) == TCPPROBE_OK && e.kind != TCPPROBE_EVENT_NONE) {
+        layer_result_t *r;
+        switch (e.kind) {
+        case TCPPROBE_EVENT_EPISODE:
+            store_episode(&e.episode);
+            if (e.episode.end_cause && e.episode.end_packet == packet) {
+                for (int k = 0; k < 2; k++) {
+                    if (here->ended[k] == 0 || here->ended[k] == e.episode.id) {
+                        here->ended[k] = e.episode.id;
+                        break;
+                    }
+                }
+            }
+            break;
+        case TCPPROBE_EVENT_SETTLED:
+            r = probe_layer_of_frame(e.packet);
+            if (!r)
+                break;
+            if (r->verdict.verdict_class != e.verdict_class && !r->revised_from)
+                r->revised_from = r->verdict.verdict_class;
+            r->verdict.verdict_class = e.verdict_class;
+            r->verdict.reason = e.reason;
+            r->verdict.tentative = 0;
+            break;
+        case TCPPROBE_EVENT_UNANSWERED:
+            r = probe_layer_of_frame(e.packet);
+            if (r)
+                r->unanswered = e.unanswered;
+            break;
+        default:
+            break;
+        }
+    }
+}
+
 static frame_result_t *classify_frame(proto_tree *tree, packet_info *pinfo, frame_layers_t *fl)
 {
     frame_result_t result;
-    result.n = 0;
+    memset(&result, 0, sizeof(result));
     extract_fields(tree, fl);
+    guint64 packet = pinfo->num;
     for (guint i = 0; i < fl->n; i++) {
         const tcp_layer_t *l = &fl->layer[i];
         tcpprobe_segment seg;
-        tcpprobe_verdict verdict;
+        layer_result_t r;
+        memset(&r, 0, sizeof(r));
         if (!segment_of(l, pinfo, &seg))
             continue;
-        if (tcpprobe_classify(classifier, &seg, &verdict) != TCPPROBE_OK)
+        if (seg.time_ns > capture_end_ns)
+            capture_end_ns = seg.time_ns;
+        if (tcpprobe_classify(classifier, &seg, &r.verdict) != TCPPROBE_OK)
             continue; /* the core reset itself; this segment simply gets no verdict */
-        guint8 ws = wireshark_labels(l);
-        if (verdict.verdict_class == TCPPROBE_CLASS_NONE && ws == 0)
+        apply_events(packet, &r);
+        if (r.verdict.has_answers) {
+            layer_result_t *probe = probe_layer_of_frame(r.verdict.answers);
+            if (probe) {
+                probe->answered_in = (guint32)packet;
+                probe->unanswered = 0;
+            }
+        }
+        r.tcp_layer = l->tcp_layer;
+        r.ws_labels = wireshark_labels(l);
+        if (r.verdict.verdict_class == TCPPROBE_CLASS_NONE && r.ws_labels == 0 && r.ended[0] == 0)
             continue;
-        layer_result_t *r = &result.layer[result.n++];
-        r->tcp_layer = l->tcp_layer;
-        r->verdict = verdict;
-        r->ws_labels = ws;
+        if (result.n < MAX_TCP_LAYERS)
+            result.layer[result.n++] = r;
     }
     if (result.n == 0)
         return NULL;
     frame_result_t *stored = wmem_new(wmem_file_scope(), frame_result_t);
     *stored = result;
-    p_add_proto_data(wmem_file_scope(), pinfo, proto_tcpprobe, 0, stored);
+    wmem_map_insert(frame_results, GUINT_TO_POINTER(pinfo->num), stored);
     return stored;
 }
 
@@ -336,6 +471,140 @@ static void add_duration(proto_tree *tree, int hf, tvbuff_t *tvb, guint64 ns)
     proto_item_set_generated(proto_tree_add_time(tree, hf, tvb, 0, 0, &t));
 }
 
+static void add_framenum(proto_tree *tree, int hf, tvbuff_t *tvb, guint64 frame)
+{
+    proto_item_set_generated(proto_tree_add_uint(tree, hf, tvb, 0, 0, (guint32)frame));
+}
+
+static void add_count(proto_tree *tree, int hf, tvbuff_t *tvb, guint32 n)
+{
+    proto_item_set_generated(proto_tree_add_uint(tree, hf, tvb, 0, 0, n));
+}
+
+static void append_seconds(GString *s, const char *label, guint64 ns)
+{
+    g_string_append_printf(s, "%s%.3f s", label, (double)ns / 1e9);
+}
+
+/* The summary of an episode, on the frame that ended it (or, once the whole capture has been
+ * read, on the last frame of an episode still open at its end). */
+static void add_summary(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const tcpprobe_episode *ep)
+{
+    gboolean open = ep->end_cause == 0;
+    guint32 notes = open ? tcpprobe_episode_notes_at_capture_end(ep, capture_end_ns) : ep->notes;
+    guint64 duration = tcpprobe_episode_duration_ns(ep, capture_end_ns);
+    guint32 probes = ep->zero_window_probes + ep->keep_alives;
+    gboolean zero_window = ep->kind == TCPPROBE_EPISODE_ZERO_WINDOW;
+
+    proto_item *top = proto_tree_add_uint(tree, hf_summary, tvb, 0, 0, (guint32)ep->id);
+    proto_item_set_generated(top);
+    proto_tree *st = proto_item_add_subtree(top, ett_summary);
+    proto_item_set_generated(proto_tree_add_uint(st, hf_summary_kind, tvb, 0, 0, ep->kind));
+    add_duration(st, hf_summary_duration, tvb, duration);
+    add_count(st, hf_summary_probes, tvb, probes);
+    add_count(st, hf_summary_zero_window_probes, tvb, ep->zero_window_probes);
+    add_count(st, hf_summary_keep_alives, tvb, ep->keep_alives);
+    add_count(st, hf_summary_answered, tvb, ep->answered);
+    add_count(st, hf_summary_rate_limited, tvb, ep->rate_limited);
+    add_count(st, hf_summary_no_reply, tvb, ep->no_reply);
+    add_duration(st, hf_summary_max_interval, tvb, ep->max_interval_ns);
+    proto_item_set_generated(proto_tree_add_uint(st, hf_summary_end, tvb, 0, 0, ep->end_cause));
+    if (ep->has_window_closed_in)
+        add_framenum(st, hf_summary_window_closed_in, tvb, ep->window_closed_in);
+    add_framenum(st, hf_summary_first_probe, tvb, ep->first_probe);
+
+    GString *text = g_string_new(NULL);
+    const char *kind = tcpprobe_episode_kind_description(ep->kind);
+    const char *noun = ep->zero_window_probes ? (probes == 1 ? "probe" : "probes")
+                                              : (probes == 1 ? "keep-alive" : "keep-alives");
+    g_string_append_printf(text, "%c%s %u: %u %s", g_ascii_toupper((kind ? kind : "episode")[0]),
+                           (kind ? kind : "episode") + 1, (guint)ep->id, probes, noun);
+    append_seconds(text, " over ", duration);
+    g_string_append_printf(text, " (%u answered", ep->answered);
+    if (ep->max_interval_ns)
+        append_seconds(text, ", largest interval ", ep->max_interval_ns);
+    g_string_append(text, "); ended: ");
+    if (open) {
+        g_string_append(text, "still open when the capture ended");
+    } else {
+        const char *cause = tcpprobe_end_cause_description(ep->end_cause);
+        g_string_append(text, cause ? cause : "?");
+    }
+    expert_field *ei = zero_window ? &ei_zero_window_episode : &ei_keep_alive_series;
+    expert_add_info_format(pinfo, top, ei, "%s", text->str);
+    /* What the timing is consistent with: one item each, and one expert line of them all
+     * (a separate line, as expert texts are cut at 240 characters). */
+    g_string_truncate(text, 0);
+    for (guint32 bit = 1; bit; bit <<= 1) {
+        if (!(notes & bit))
+            continue;
+        const char *note = tcpprobe_note_description(bit);
+        if (!note)
+            continue;
+        proto_item_set_generated(proto_tree_add_string(st, hf_summary_note, tvb, 0, 0, note));
+        g_string_append_printf(text, "%s%s", text->len ? "; " : "", note);
+    }
+    if (text->len)
+        expert_add_info_format(pinfo, top, ei, "Episode %u: %s", (guint)ep->id, text->str);
+    if (notes & TCPPROBE_NOTE_KEEPALIVE_ABORT)
+        expert_add_info_format(pinfo, top, &ei_keep_alive_abort,
+                               "Keep-alive abort: RST after %u unanswered keep-alives", ep->unanswered_in_a_row);
+    if (ep->keepalive_mismatch & TCPPROBE_MISMATCH_COUNT)
+        expert_add_info_format(pinfo, top, &ei_keep_alive_settings,
+                               "Keep-alive abort after %u unanswered keep-alives; preferences expect %u",
+                               ep->unanswered_in_a_row, pref_keepalive_probes);
+    g_string_free(text, TRUE);
+}
+
+/* The per-probe episode items: number, interval, reply, how the episode ends. */
+static void add_episode_items(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const layer_result_t *r)
+{
+    const tcpprobe_verdict *v = &r->verdict;
+    const tcpprobe_episode *ep = episode_by_id(v->episode);
+    gboolean is_probe = !v->has_answers;
+    proto_item *ti;
+
+    add_count(tree, hf_episode, tvb, (guint32)v->episode);
+    add_count(tree, hf_probe_number, tvb, v->probe_number);
+    if (v->has_interval_ratio) {
+        ti = proto_tree_add_double(tree, hf_interval_ratio, tvb, 0, 0, v->interval_ratio_milli / 1000.0);
+        proto_item_set_generated(ti);
+    }
+    if (is_probe && v->probe_number == 1 && ep && ep->has_idle_before_first)
+        add_duration(tree, hf_idle_before_first, tvb, ep->idle_before_first_ns);
+    if (ep && ep->has_window_reopened_in)
+        add_framenum(tree, hf_window_reopened_in, tvb, ep->window_reopened_in);
+    if (is_probe && r->answered_in)
+        add_framenum(tree, hf_answered_in, tvb, r->answered_in);
+    if (is_probe && r->unanswered) {
+        ti = proto_tree_add_uint(tree, hf_unanswered, tvb, 0, 0, r->unanswered);
+        proto_item_set_generated(ti);
+        const char *why = tcpprobe_unanswered_description(r->unanswered);
+        expert_add_info_format(pinfo, ti, &ei_unanswered, "Probe %s", why ? why : "unanswered");
+    }
+    ti = proto_tree_add_boolean(tree, hf_tentative, tvb, 0, 0, v->tentative);
+    proto_item_set_generated(ti);
+    if (r->revised_from) {
+        ti = proto_tree_add_uint(tree, hf_revised_from, tvb, 0, 0, r->revised_from);
+        proto_item_set_generated(ti);
+    }
+    if (v->keepalive_mismatch) {
+        ti = proto_tree_add_uint(tree, hf_keepalive_mismatch, tvb, 0, 0, v->keepalive_mismatch);
+        proto_item_set_generated(ti);
+        GString *s = g_string_new("Keep-alive timing differs from the preferences: ");
+        if (v->keepalive_mismatch & TCPPROBE_MISMATCH_IDLE)
+            g_string_append_printf(s, "expected %u s idle", pref_keepalive_time);
+        if (v->keepalive_mismatch & TCPPROBE_MISMATCH_INTERVAL)
+            g_string_append_printf(s, "expected a %u s interval", pref_keepalive_interval);
+        if (v->has_since_previous_probe)
+            append_seconds(s, ", saw ", v->since_previous_probe_ns);
+        else if (ep && ep->has_idle_before_first)
+            append_seconds(s, ", saw ", ep->idle_before_first_ns);
+        expert_add_info_format(pinfo, ti, &ei_keep_alive_settings, "%s", s->str);
+        g_string_free(s, TRUE);
+    }
+}
+
 static void add_items(proto_tree *tcp_tree, tvbuff_t *tvb, packet_info *pinfo, const layer_result_t *r)
 {
     const tcpprobe_verdict *v = &r->verdict;
@@ -344,14 +613,36 @@ static void add_items(proto_tree *tcp_tree, tvbuff_t *tvb, packet_info *pinfo, c
     const char *class_name = tcpprobe_class_name(cls);
     const char *reason = tcpprobe_reason_description(v->reason);
 
+    /* A segment with neither a verdict nor a Wireshark label is here only to end an episode. */
+    gboolean only_ends = cls == TCPPROBE_CLASS_NONE && r->ws_labels == 0;
     proto_item *top = proto_tree_add_item(tcp_tree, proto_tcpprobe, tvb, 0, 0, ENC_NA);
     proto_item_set_generated(top);
-    proto_item_append_text(top, ": %s%s", class_name ? class_name : "not a probe",
-                           corrected ? " (corrects Wireshark's label)" : "");
+    if (only_ends)
+        proto_item_append_text(top, ": ends an episode");
+    else
+        proto_item_append_text(top, ": %s%s%s", class_name ? class_name : "not a probe",
+                               v->tentative ? " (tentative)" : "",
+                               corrected ? " (corrects Wireshark's label)" : "");
     proto_tree *tree = proto_item_add_subtree(top, ett_tcpprobe);
 
-    proto_item *ti = proto_tree_add_uint(tree, hf_verdict, tvb, 0, 0, cls);
-    proto_item_set_generated(ti);
+    proto_item *ti;
+    if (!only_ends) {
+        ti = proto_tree_add_uint(tree, hf_verdict, tvb, 0, 0, cls);
+        proto_item_set_generated(ti);
+    }
+
+    /* Episodes that ended here; an episode still open at the end of the capture gets its summary
+     * on its last frame, once the whole capture is known (never in a single pass). */
+    for (int k = 0; k < 2; k++) {
+        const tcpprobe_episode *ep = r->ended[k] ? episode_by_id(r->ended[k]) : NULL;
+        if (ep)
+            add_summary(tree, tvb, pinfo, ep);
+    }
+    if (v->has_episode && PINFO_FD_VISITED(pinfo)) {
+        const tcpprobe_episode *ep = episode_by_id(v->episode);
+        if (ep && ep->end_cause == 0 && ep->last_packet == pinfo->num)
+            add_summary(tree, tvb, pinfo, ep);
+    }
 
     if (corrected) {
         char *said = wireshark_said(r);
@@ -394,6 +685,8 @@ static void add_items(proto_tree *tcp_tree, tvbuff_t *tvb, packet_info *pinfo, c
         add_duration(tree, hf_since_window_closed, tvb, v->since_window_closed_ns);
     if (v->has_since_previous_probe)
         add_duration(tree, hf_since_previous_probe, tvb, v->since_previous_probe_ns);
+    if (v->has_episode)
+        add_episode_items(tree, tvb, pinfo, r);
 }
 
 /* Replaces Wireshark's probe labels in the Info column by tcpprobe's. */
@@ -428,7 +721,7 @@ static int dissect_tcpprobe(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         return 0;
     frame_layers_t fl;
     find_layers(tree, &fl);
-    frame_result_t *result = (frame_result_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_tcpprobe, 0);
+    frame_result_t *result = result_of_frame(pinfo->num);
     if (!result && !PINFO_FD_VISITED(pinfo) && fl.n > 0 && classifier)
         result = classify_frame(tree, pinfo, &fl);
     if (!result)
@@ -440,7 +733,8 @@ static int dissect_tcpprobe(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
             add_items((proto_tree *)l->tcp_node, tvb, pinfo, r);
     }
     /* The Info column describes the innermost layer. */
-    fix_info_column(pinfo, result->layer[result->n - 1].verdict.verdict_class);
+    if (pref_rewrite_info)
+        fix_info_column(pinfo, result->layer[result->n - 1].verdict.verdict_class);
     return tvb_captured_length(tvb);
 }
 
@@ -471,8 +765,17 @@ static void tcpprobe_init(void)
     resolve_field_ids();
     if (!classifier && tcpprobe_classifier_new(&classifier) != TCPPROBE_OK)
         classifier = NULL;
-    if (classifier)
-        tcpprobe_classifier_reset(classifier);
+    if (classifier) {
+        /* Preferences may have changed since the last file: configure (which also resets). */
+        tcpprobe_config cfg;
+        tcpprobe_config_default(&cfg);
+        cfg.keepalive_time_ns = (guint64)pref_keepalive_time * 1000000000u;
+        cfg.keepalive_interval_ns = (guint64)pref_keepalive_interval * 1000000000u;
+        cfg.keepalive_probes = pref_keepalive_probes;
+        cfg.invalid_ratelimit_ns = (guint64)pref_invalid_ratelimit_ms * 1000000u;
+        tcpprobe_classifier_configure(classifier, &cfg);
+    }
+    capture_end_ns = 0;
     /* Without asking for them, the TCP fields are absent when no full tree is built. */
     GArray *wanted = g_array_new(FALSE, FALSE, (guint)sizeof(int));
     for (int f = 0; f < F_TCP_COUNT; f++)
@@ -511,6 +814,17 @@ static const value_string *value_strings(const char *(*text)(guint8))
     return (const value_string *)(void *)g_array_free(vals, FALSE);
 }
 
+/* A value_string table with a text for 0 in front of the core's texts. */
+static const value_string *value_strings_with_zero(const char *(*text)(guint8), const char *zero)
+{
+    GArray *vals = g_array_new(TRUE, TRUE, (guint)sizeof(value_string));
+    value_string first = {0, zero};
+    g_array_append_val(vals, first);
+    for (const value_string *c = value_strings(text); c->strptr; c++)
+        g_array_append_val(vals, *c);
+    return (const value_string *)(void *)g_array_free(vals, FALSE);
+}
+
 static void proto_register_tcpprobe(void)
 {
     static hf_register_info hf[] = {
@@ -543,10 +857,60 @@ static void proto_register_tcpprobe(void)
         {&hf_since_window_closed, {"Time since window closed", "tcpprobe.since_window_closed",
                                    FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0, "Seconds", HFILL}},
         {&hf_since_previous_probe, {"Time since previous probe", "tcpprobe.since_previous_probe",
-                                    FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0, "Seconds, within this zero-window episode",
+                                    FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0, "Seconds, within this episode",
                                     HFILL}},
+        {&hf_episode, {"Episode", "tcpprobe.episode", FT_UINT32, BASE_DEC, NULL, 0x0,
+                       "The zero-window episode or keep-alive series (numbered per capture file)", HFILL}},
+        {&hf_probe_number, {"Probe number", "tcpprobe.probe_number", FT_UINT32, BASE_DEC, NULL, 0x0,
+                            "1-based number of the probe within its episode; on an ACK, of the probe answered",
+                            HFILL}},
+        {&hf_interval_ratio, {"Interval ratio", "tcpprobe.interval_ratio", FT_DOUBLE, BASE_NONE, NULL, 0x0,
+                              "This interval divided by the previous one (a persist timer doubles: 2.0)", HFILL}},
+        {&hf_idle_before_first, {"Idle before first probe", "tcpprobe.idle_before_first", FT_RELATIVE_TIME,
+                                 BASE_NONE, NULL, 0x0, "Seconds from the probed side's last segment", HFILL}},
+        {&hf_window_reopened_in, {"Window reopened in frame", "tcpprobe.window_reopened_in", FT_FRAMENUM,
+                                  BASE_NONE, NULL, 0x0, "The frame in which the probed side reopened its window",
+                                  HFILL}},
+        {&hf_answered_in, {"Answered in frame", "tcpprobe.answered_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0,
+                           "The reply to this probe", HFILL}},
+        {&hf_unanswered, {"Unanswered", "tcpprobe.unanswered", FT_UINT8, BASE_DEC, NULL, 0x0,
+                          "The probe got no reply: 1 the peer's rate limit explains it, 2 nothing does", HFILL}},
+        {&hf_tentative, {"Tentative", "tcpprobe.tentative", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
+                         "The class rests on a single gap; the series' later timing may change it (shown "
+                         "refined with tshark -2 and in the GUI)", HFILL}},
+        {&hf_revised_from, {"Revised from", "tcpprobe.revised_from", FT_UINT8, BASE_DEC, NULL, 0x0,
+                            "The tentative class that the series' timing overturned", HFILL}},
+        {&hf_keepalive_mismatch, {"Keep-alive timing differs", "tcpprobe.keepalive_mismatch", FT_UINT8, BASE_HEX,
+                                  NULL, 0x0, "Which preference the timing contradicts: 0x1 time, 0x2 interval",
+                                  HFILL}},
+        {&hf_summary, {"Episode summary", "tcpprobe.summary", FT_UINT32, BASE_DEC, NULL, 0x0,
+                       "Summary of the episode (its number) that ends in this frame", HFILL}},
+        {&hf_summary_kind, {"Kind", "tcpprobe.summary.kind", FT_UINT8, BASE_DEC, NULL, 0x0, NULL, HFILL}},
+        {&hf_summary_duration, {"Duration", "tcpprobe.summary.duration", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
+                                "From the window closing (or the first probe) to the end", HFILL}},
+        {&hf_summary_probes, {"Probes", "tcpprobe.summary.probes", FT_UINT32, BASE_DEC, NULL, 0x0,
+                              "Zero-window probes and keep-alives sent", HFILL}},
+        {&hf_summary_zero_window_probes, {"Zero-window probes", "tcpprobe.summary.zero_window_probes", FT_UINT32,
+                                          BASE_DEC, NULL, 0x0, NULL, HFILL}},
+        {&hf_summary_keep_alives, {"Keep-alives", "tcpprobe.summary.keep_alives", FT_UINT32, BASE_DEC, NULL, 0x0,
+                                   NULL, HFILL}},
+        {&hf_summary_answered, {"Answered", "tcpprobe.summary.answered", FT_UINT32, BASE_DEC, NULL, 0x0, NULL,
+                                HFILL}},
+        {&hf_summary_rate_limited, {"Unanswered, rate limit", "tcpprobe.summary.rate_limited", FT_UINT32, BASE_DEC,
+                                    NULL, 0x0, NULL, HFILL}},
+        {&hf_summary_no_reply, {"Unanswered, no reply", "tcpprobe.summary.no_reply", FT_UINT32, BASE_DEC, NULL,
+                                0x0, NULL, HFILL}},
+        {&hf_summary_max_interval, {"Largest interval", "tcpprobe.summary.max_interval", FT_RELATIVE_TIME,
+                                    BASE_NONE, NULL, 0x0, NULL, HFILL}},
+        {&hf_summary_end, {"Ended by", "tcpprobe.summary.end", FT_UINT8, BASE_DEC, NULL, 0x0, NULL, HFILL}},
+        {&hf_summary_window_closed_in, {"Window closed in frame", "tcpprobe.summary.window_closed_in",
+                                        FT_FRAMENUM, BASE_NONE, NULL, 0x0, NULL, HFILL}},
+        {&hf_summary_first_probe, {"First probe in frame", "tcpprobe.summary.first_probe", FT_FRAMENUM,
+                                   BASE_NONE, NULL, 0x0, NULL, HFILL}},
+        {&hf_summary_note, {"Consistent with", "tcpprobe.summary.note", FT_STRING, BASE_NONE, NULL, 0x0,
+                            "What the episode's timing is consistent with", HFILL}},
     };
-    static gint *ett[] = {&ett_tcpprobe};
+    static gint *ett[] = {&ett_tcpprobe, &ett_summary};
     static ei_register_info ei[] = {
         {&ei_zero_window_probe, {"tcpprobe.expert.zero_window_probe", PI_SEQUENCE, PI_NOTE,
                                  "Zero-window probe", EXPFILL}},
@@ -555,21 +919,64 @@ static void proto_register_tcpprobe(void)
         {&ei_keep_alive, {"tcpprobe.expert.keep_alive", PI_SEQUENCE, PI_NOTE, "Keep-alive", EXPFILL}},
         {&ei_keep_alive_ack, {"tcpprobe.expert.keep_alive_ack", PI_SEQUENCE, PI_NOTE, "Keep-alive ACK",
                               EXPFILL}},
+        {&ei_zero_window_episode, {"tcpprobe.expert.zero_window_episode", PI_SEQUENCE, PI_WARN,
+                                   "Zero-window episode summary", EXPFILL}},
+        {&ei_keep_alive_series, {"tcpprobe.expert.keep_alive_series", PI_SEQUENCE, PI_NOTE,
+                                 "Keep-alive series summary", EXPFILL}},
+        {&ei_keep_alive_abort, {"tcpprobe.expert.keep_alive_abort", PI_SEQUENCE, PI_WARN,
+                                "Keep-alive abort", EXPFILL}},
+        {&ei_keep_alive_settings, {"tcpprobe.expert.keep_alive_settings", PI_SEQUENCE, PI_NOTE,
+                                   "Keep-alive timing differs from the preferences", EXPFILL}},
+        {&ei_unanswered, {"tcpprobe.expert.unanswered", PI_SEQUENCE, PI_NOTE, "Probe unanswered", EXPFILL}},
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(hf); i++) {
         if (hf[i].p_id == &hf_verdict)
-            hf[i].hfinfo.strings = VALS(value_strings(tcpprobe_class_name));
+            hf[i].hfinfo.strings = VALS(value_strings_with_zero(tcpprobe_class_name, "Not a probe or its ACK"));
         else if (hf[i].p_id == &hf_style)
             hf[i].hfinfo.strings = VALS(value_strings(tcpprobe_style_description));
         else if (hf[i].p_id == &hf_reason)
             hf[i].hfinfo.strings = VALS(value_strings(tcpprobe_reason_description));
+        else if (hf[i].p_id == &hf_revised_from)
+            hf[i].hfinfo.strings = VALS(value_strings(tcpprobe_class_name));
+        else if (hf[i].p_id == &hf_unanswered)
+            hf[i].hfinfo.strings = VALS(value_strings(tcpprobe_unanswered_description));
+        else if (hf[i].p_id == &hf_summary_kind)
+            hf[i].hfinfo.strings = VALS(value_strings(tcpprobe_episode_kind_description));
+        else if (hf[i].p_id == &hf_summary_end)
+            hf[i].hfinfo.strings =
+                VALS(value_strings_with_zero(tcpprobe_end_cause_description, "still open when the capture ended"));
     }
 
     proto_tcpprobe = proto_register_protocol("TCP probe classifier (tcpprobe)", "tcpprobe", "tcpprobe");
     proto_register_field_array(proto_tcpprobe, hf, G_N_ELEMENTS(hf));
     proto_register_subtree_array(ett, G_N_ELEMENTS(ett));
     expert_register_field_array(expert_register_protocol(proto_tcpprobe), ei, G_N_ELEMENTS(ei));
+
+    frame_results = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash, g_direct_equal);
+    episodes = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_int64_hash, g_int64_equal);
+
+    module_t *prefs = prefs_register_protocol(proto_tcpprobe, NULL);
+    prefs_register_uint_preference(prefs, "keepalive_time", "Expected keep-alive time (s)",
+                                   "Idle seconds before the first keep-alive (Linux tcp_keepalive_time: 7200). "
+                                   "Keep-alive series that differ get an expert note.",
+                                   10, &pref_keepalive_time);
+    prefs_register_uint_preference(prefs, "keepalive_interval", "Expected keep-alive interval (s)",
+                                   "Seconds between unanswered keep-alives (Linux tcp_keepalive_intvl: 75)",
+                                   10, &pref_keepalive_interval);
+    prefs_register_uint_preference(prefs, "keepalive_probes", "Expected keep-alive count",
+                                   "Unanswered keep-alives before the connection is reset "
+                                   "(Linux tcp_keepalive_probes: 9)",
+                                   10, &pref_keepalive_probes);
+    prefs_register_uint_preference(prefs, "invalid_ratelimit", "Peer's reply rate limit (ms)",
+                                   "Minimum time between the probed side's replies to out-of-window "
+                                   "segments (Linux tcp_invalid_ratelimit: 500); probes sooner than this "
+                                   "after a reply may go unanswered on purpose",
+                                   10, &pref_invalid_ratelimit_ms);
+    prefs_register_bool_preference(prefs, "rewrite_info", "Correct the Info column",
+                                   "Replace Wireshark's [TCP Keep-Alive]/[TCP ZeroWindowProbe] labels in the "
+                                   "Info column with tcpprobe's verdict",
+                                   &pref_rewrite_info);
 
     tcpprobe_handle = register_dissector("tcpprobe", dissect_tcpprobe, proto_tcpprobe);
     register_postdissector(tcpprobe_handle);

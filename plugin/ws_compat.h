@@ -8,6 +8,8 @@
 #ifndef TCPPROBE_WS_COMPAT_H
 #define TCPPROBE_WS_COMPAT_H
 
+#include <glib.h>
+
 #include <ws_version.h>
 
 #define TCPPROBE_WS_AT_LEAST(maj, min)                                                            \
@@ -19,6 +21,14 @@
 #define TCPPROBE_FI_FVALUE(fi) ((fi)->value)
 #else
 #define TCPPROBE_FI_FVALUE(fi) (&(fi)->value)
+/* Boolean preferences: gboolean (int) up to 4.0, C99 bool from 4.2 on. */
+#if TCPPROBE_WS_AT_LEAST(4, 2)
+#include <stdbool.h>
+typedef bool tcpprobe_pref_bool;
+#else
+typedef gboolean tcpprobe_pref_bool;
+#endif
+
 #endif
 
 /* plugin_describe() and its flags exist from 4.4 on; 4.0 never asks. */
@@ -27,6 +37,22 @@
 #define TCPPROBE_PLUGIN_DESCRIPTION ((uint32_t)WS_PLUGIN_DESC_DISSECTOR)
 #else
 #define TCPPROBE_PLUGIN_DESCRIPTION ((uint32_t)0)
+/* Boolean preferences: gboolean (int) up to 4.0, C99 bool from 4.2 on. */
+#if TCPPROBE_WS_AT_LEAST(4, 2)
+#include <stdbool.h>
+typedef bool tcpprobe_pref_bool;
+#else
+typedef gboolean tcpprobe_pref_bool;
+#endif
+
+#endif
+
+/* Boolean preferences: gboolean (int) up to 4.0, C99 bool from 4.2 on. */
+#if TCPPROBE_WS_AT_LEAST(4, 2)
+#include <stdbool.h>
+typedef bool tcpprobe_pref_bool;
+#else
+typedef gboolean tcpprobe_pref_bool;
 #endif
 
 #endif

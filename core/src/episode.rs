@@ -134,34 +134,31 @@ pub mod notes {
 
     /// Every bit with its English text, in display order.
     pub const ALL: [(u32, &str); 8] = [
-        (PERSIST_BACKOFF, "intervals doubled: exponential backoff of a persist timer"),
+        (PERSIST_BACKOFF, "persist timer backoff (intervals doubled)"),
         (
             ALL_ANSWERED,
-            "every probe answered: a persist timer never expires while the peer answers (Linux: only TCP_USER_TIMEOUT ends it)",
+            "all probes answered: a persist timer never expires while the peer answers",
         ),
         (
             PROBES_STOPPED,
-            "probes stopped without a RST: consistent with TCP_USER_TIMEOUT, tcp_retries2 or an orphan abort (Linux sends no RST)",
+            "probes stopped without a RST: TCP_USER_TIMEOUT, tcp_retries2 or orphan abort",
         ),
         (
             KEEPALIVE_ABORT,
-            "RST after unanswered keep-alives: keep-alive abort",
+            "keep-alive abort (RST after unanswered keep-alives)",
         ),
-        (
-            KEEPALIVE_CONSTANT,
-            "constant interval: keep-alive timer",
-        ),
+        (KEEPALIVE_CONSTANT, "constant interval: keep-alive timer"),
         (
             KEEPALIVE_SETTINGS_DIFFER,
-            "keep-alive timing differs from the configured time/interval/count",
+            "keep-alive timing differs from the expected settings",
         ),
         (
             RATE_LIMITED_REPLIES,
-            "some probes unanswered within the peer's rate limit (tcp_invalid_ratelimit)",
+            "replies held back by the peer's rate limit",
         ),
         (
             UNANSWERED_PROBES,
-            "some probes got no reply: lost, or the peer is unreachable",
+            "probes without reply: lost, or the peer is unreachable",
         ),
     ];
 }

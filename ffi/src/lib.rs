@@ -487,7 +487,9 @@ pub unsafe extern "C" fn tcpprobe_episode_duration_ns(
     capture_end_ns: u64,
 ) -> u64 {
     // SAFETY: the caller promises a readable episode or NULL.
-    let ep = unsafe { episode.as_ref() }.copied().and_then(TcpprobeEpisode::to_core);
+    let ep = unsafe { episode.as_ref() }
+        .copied()
+        .and_then(TcpprobeEpisode::to_core);
     catch_unwind(|| ep.map_or(0, |e| e.duration_ns(Timestamp(capture_end_ns)))).unwrap_or(0)
 }
 
@@ -499,7 +501,9 @@ pub unsafe extern "C" fn tcpprobe_episode_notes_at_capture_end(
     capture_end_ns: u64,
 ) -> u32 {
     // SAFETY: the caller promises a readable episode or NULL.
-    let ep = unsafe { episode.as_ref() }.copied().and_then(TcpprobeEpisode::to_core);
+    let ep = unsafe { episode.as_ref() }
+        .copied()
+        .and_then(TcpprobeEpisode::to_core);
     catch_unwind(|| ep.map_or(0, |e| e.notes_at_capture_end(Timestamp(capture_end_ns))))
         .unwrap_or(0)
 }

@@ -41,7 +41,12 @@ fn build_and_run() -> String {
         status.success(),
         "the C program does not compile against tcpprobe.h"
     );
-    let out = Command::new(&exe).output().expect("run the C program");
+    // cargo's LD_LIBRARY_PATH may list target/<profile> (an older copy of the cdylib) before the
+    // binary's own RUNPATH: load exactly the library this test run built.
+    let out = Command::new(&exe)
+        .env("LD_LIBRARY_PATH", &deps)
+        .output()
+        .expect("run the C program");
     let _ = std::fs::remove_file(&exe);
     assert!(
         out.status.success(),
@@ -168,7 +173,7 @@ fn header_layout_matches_rust_and_c_classifies_through_it() {
     assert_eq!(c["configure"], "0");
     assert_eq!(
         c["note"],
-        "RST after unanswered keep-alives: keep-alive abort"
+        "keep-alive abort (RST after unanswered keep-alives)"
     );
     assert_eq!(
         c["null"], "1",
