@@ -7,22 +7,36 @@ Usage (as root, Python 3 standard library only):
 
 With no SCENARIO every scenario runs. For each scenario the script creates a fresh network
 namespace, captures its loopback with tcpdump into OUTDIR/<scenario>.pcap, runs real sockets
-inside the namespace, and writes OUTDIR/<scenario>.json with the namespace's own kernel counters
-TcpExtTCPWinProbe (persist probes sent) and TcpExtTCPKeepAlive (keep-alives sent) and, per TCP
-stream, which side was made to probe and how. A scenario whose kernel behaviour does not match
-its intent is retried (timing on a loaded machine can spoil one run) and finally reported as an
-error with a non-zero exit status.
+inside the namespace, and writes OUTDIR/<scenario>.json with:
+- `kernel`: the namespace's own counters TcpExtTCPWinProbe (persist probes sent) and
+  TcpExtTCPKeepAlive (keep-alives sent) over the capture, and `kernel_extra`: TcpExtTCPACKSkippedSeq
+  (out-of-window ACKs the receiver held back because of net.ipv4.tcp_invalid_ratelimit, i.e. probes
+  left unanswered) and the TcpExtTCPAbortOn* counters (which abort ended a connection);
+- per TCP stream: which side was made to probe and how, what the application saw (`facts.app`),
+  the namespace sysctls and tc commands used (`facts.namespace_setup`), and what the capture holds
+  as parsed here from the raw pcap, independently of Wireshark (`capture`), including the probe
+  episodes (`capture.episodes`, see analyse_capture).
+A scenario whose kernel behaviour does not match its intent is retried (timing on a loaded machine
+can spoil one run) and finally reported as an error with a non-zero exit status.
 
 Internally the script re-invokes itself inside the namespace as
-`ip netns exec NS python3 gen_captures.py --inside SCENARIO`; that child does the socket work
-and prints its facts as JSON on stdout.
+`ip netns exec NS python3 gen_captures.py --inside SCENARIO`; that child applies the scenario's
+sysctls, does the socket work and prints its facts as one JSON line on stdout. A scenario that
+wants its capture to start mid-connection has the child print `@capture` and wait for `go` on
+stdin; otherwise the capture runs from before the child starts.
+
+Everything here uses only what this kernel has (6.18, no sch_netem and no tc gact action): packets
+are dropped with a classic-BPF tc filter in direct-action mode, and long retransmission timeouts
+come from net.ipv4.tcp_rto_min_us instead of an emulated delay.
 """
 
 import concurrent.futures
+import errno
 import fcntl
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -43,25 +57,49 @@ CHILD_TIMEOUT = 40.0  # the whole socket part of one scenario
 # the backoff doubling from the 200 ms minimum RTO of loopback) and for three keep-alives
 # (TCP_KEEPIDLE = TCP_KEEPINTVL = 1 s); short enough to keep captures small.
 IDLE_SECONDS = 3.5
+# Each stall of stall_twice: three probes (~0.2, 0.6, 1.4 s), well before the fourth (~3.0 s).
+SHORT_STALL_SECONDS = 2.5
+# long_backoff: with a 1.2 s minimum RTO the probes come ~1.2, 3.6 and 8.4 s after the window
+# closes (intervals 2.4 and 4.8 s); the fourth would be at ~18 s, far after the stall ends.
+LONG_RTO_MIN_US = 1_200_000
+LONG_STALL_SECONDS = 9.5
+# user_timeout: the client gives up 2.5 s after its first probe (answers that still say window 0 do
+# not restart that clock, and the kernel clamps the persist timer to it), so after three probes
+# (~0.2, 0.6, 1.4 s) and before the fourth (~3.0 s).
+USER_TIMEOUT_MS = 2500
+# ratelimit: the receiver answers at most one out-of-window segment per 2 s, so of the probes at
+# ~0.2, 0.6, 1.4 and 3.0 s the second and third go unanswered (the default 500 ms skips one).
+INVALID_RATELIMIT_MS = 2000
+# orphan: TCP_RTO_MAX (the persist interval cap) lowered to its 1 s minimum; an orphaned socket
+# whose backed-off RTO reaches it counts as dead and is dropped (tcp_probe_timer), after ~2.5 s.
+ORPHAN_RTO_MAX_MS = 1000
+ORPHAN_WAIT_SECONDS = 15.0
 # Small enough that the window closes after a few KB; set before listen() so the accepted socket
 # inherits it and the SYN-ACK offers window scale 0 (the capture then shows the real byte counts).
 SMALL_RCVBUF = 2048
 SMALL_SNDBUF = 4096
 BULK_BYTES = 200_000
 KEEPALIVE_OPTS = {"SO_KEEPALIVE": 1, "TCP_KEEPIDLE": 1, "TCP_KEEPINTVL": 1, "TCP_KEEPCNT": 9}
+KEEPALIVE_ABORT_OPTS = {"SO_KEEPALIVE": 1, "TCP_KEEPIDLE": 1, "TCP_KEEPINTVL": 1, "TCP_KEEPCNT": 3}
 LOOPBACK = {4: (socket.AF_INET, "127.0.0.1"), 6: (socket.AF_INET6, "::1")}
 
-# Namespace defaults that shape the probes; recorded in the JSON (the generator changes none).
+# Namespace values that shape the probes, read at the end of every scenario and recorded in the
+# JSON (a scenario's own changes are listed in facts.namespace_setup).
 SYSCTLS = [
     "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes",
-    "net.ipv4.tcp_retries2", "net.ipv4.tcp_invalid_ratelimit", "net.ipv4.tcp_rto_min_us",
-    "net.ipv4.tcp_rto_max_ms", "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem", "net.ipv4.tcp_moderate_rcvbuf",
-    "net.ipv4.tcp_window_scaling", "net.ipv4.tcp_timestamps", "net.ipv4.tcp_sack",
-    "net.ipv4.tcp_shrink_window", "net.ipv4.tcp_autocorking", "net.ipv4.tcp_ecn",
+    "net.ipv4.tcp_retries2", "net.ipv4.tcp_orphan_retries", "net.ipv4.tcp_invalid_ratelimit",
+    "net.ipv4.tcp_rto_min_us", "net.ipv4.tcp_rto_max_ms", "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem",
+    "net.ipv4.tcp_moderate_rcvbuf", "net.ipv4.tcp_window_scaling", "net.ipv4.tcp_timestamps",
+    "net.ipv4.tcp_sack", "net.ipv4.tcp_shrink_window", "net.ipv4.tcp_autocorking", "net.ipv4.tcp_ecn",
     "net.ipv4.tcp_congestion_control",
 ]
 
 COUNTERS = ("TcpExtTCPWinProbe", "TcpExtTCPKeepAlive")
+# Recorded when this kernel has them (all exist since Linux 4.x). TCPLossProbes explains the odd
+# data retransmission a few ms after a window-filling burst (a tail loss probe, not a probe here).
+EXTRA_COUNTERS = ("TcpExtTCPACKSkippedSeq", "TcpExtTCPAbortOnTimeout", "TcpExtTCPAbortOnClose",
+                  "TcpExtTCPAbortOnData", "TcpExtTCPAbortOnMemory", "TcpExtTCPAbortOnLinger",
+                  "TcpExtTCPLossProbes")
 COUNTER_FOR = {"persist": "TcpExtTCPWinProbe", "keepalive": "TcpExtTCPKeepAlive"}
 
 # Offsets in struct tcp_info (include/uapi/linux/tcp.h): 8 one-byte fields (tcpi_state at 0),
@@ -75,6 +113,9 @@ COUNTER_FOR = {"persist": "TcpExtTCPWinProbe", "keepalive": "TcpExtTCPKeepAlive"
 TCPI_STATE = 0
 TCPI_SND_WND = 228
 TCPI_RCV_WND = 232
+TCP_STATES = {1: "ESTABLISHED", 2: "SYN_SENT", 3: "SYN_RECV", 4: "FIN_WAIT1", 5: "FIN_WAIT2",
+              6: "TIME_WAIT", 7: "CLOSE", 8: "CLOSE_WAIT", 9: "LAST_ACK", 10: "LISTEN",
+              11: "CLOSING"}
 TCP_ESTABLISHED = 1
 
 
@@ -123,9 +164,53 @@ def apply_opts(sock, opts):
         sock.setsockopt(level, getattr(socket, name), value)
 
 
+def setup_cmd(*cmd):
+    """Run a configuration command inside the namespace; returns it as text for the JSON."""
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
+    text = " ".join(shlex.quote(c) for c in cmd)
+    if res.returncode != 0:
+        raise RuntimeError(f"{text}: {res.stderr.strip()}")
+    return text
+
+
+def set_sysctl(name, value):
+    with open("/proc/sys/" + name.replace(".", "/"), "w") as f:
+        f.write(str(value))
+    return f"sysctl -w {name}={value}"
+
+
+def drop_filter(dport):
+    """Commands that drop, at lo's ingress, every IPv4 TCP segment to dport. tcpdump sees the
+    segments at transmit, so they are in the capture, but the receiving socket never gets them.
+    A classic BPF program in direct-action mode returns the verdict itself (TC_ACT_SHOT = 2,
+    TC_ACT_OK = 0): this kernel has cls_bpf but no gact action. tc shows lo's ingress the frame
+    from its (all-zero) Ethernet header on."""
+    prog = [
+        (0x28, 0, 0, 12),      # ldh [12]           EtherType
+        (0x15, 0, 6, 0x0800),  # jeq #IPv4          else accept
+        (0x30, 0, 0, 23),      # ldb [23]           IP protocol
+        (0x15, 0, 4, 6),       # jeq #TCP           else accept
+        (0xB1, 0, 0, 14),      # ldxb 4*([14]&0xf)  IP header length
+        (0x48, 0, 0, 16),      # ldh [x+16]         TCP destination port
+        (0x15, 0, 1, dport),   # jeq #dport         else accept
+        (0x06, 0, 0, 2),       # ret #TC_ACT_SHOT
+        (0x06, 0, 0, 0),       # ret #TC_ACT_OK
+    ]
+    bytecode = ",".join([str(len(prog))] + [" ".join(map(str, ins)) for ins in prog])
+    return [("tc", "qdisc", "add", "dev", "lo", "ingress"),
+            ("tc", "filter", "add", "dev", "lo", "ingress", "bpf", "bytecode", bytecode, "da")]
+
+
+def request_capture():
+    """Ask the parent to start tcpdump now (mid-connection) and wait until it listens."""
+    print("@capture", flush=True)
+    if sys.stdin.readline().strip() != "go":
+        raise ScenarioError("the parent did not confirm the capture start")
+
+
 def open_pair(family, server_opts=None, client_opts=None):
     """Listener with server_opts (set before listen, so the accepted socket inherits them) and a
-    connected client with client_opts (set before connect). Returns (client, accepted)."""
+    connected client with client_opts (set before connect). Returns (client, accepted, ports)."""
     af, addr = LOOPBACK[family]
     with socket.socket(af, socket.SOCK_STREAM) as lst:
         lst.settimeout(SOCK_TIMEOUT)
@@ -138,7 +223,8 @@ def open_pair(family, server_opts=None, client_opts=None):
         cli.connect(lst.getsockname()[:2])
         conn, _ = lst.accept()
         conn.settimeout(SOCK_TIMEOUT)
-        return cli, conn
+        # Taken now: an aborted socket no longer has a peer name.
+        return cli, conn, (cli.getsockname()[1], cli.getpeername()[1])
 
 
 def recv_exactly(sock, n):
@@ -152,6 +238,27 @@ def recv_exactly(sock, n):
         if time.monotonic() > deadline:
             raise ScenarioError(f"reading {n} bytes took longer than {SOCK_TIMEOUT} s")
     return got
+
+
+def errno_name(exc):
+    """'ETIMEDOUT' etc. for an OSError from the kernel; None for Python's own socket timeout
+    (which is also a TimeoutError, but has no errno)."""
+    return errno.errorcode.get(exc.errno) if exc.errno else None
+
+
+def read_until_error(sock):
+    """Read whatever is buffered until the connection fails; returns (bytes read, outcome), the
+    outcome being an errno name, 'EOF', or 'no error' if nothing happened for 2 s."""
+    sock.settimeout(2.0)
+    got = 0
+    while True:
+        try:
+            chunk = sock.recv(65536)
+        except OSError as e:
+            return got, errno_name(e) or "no error"
+        if not chunk:
+            return got, "EOF"
+        got += len(chunk)
 
 
 def expect_eof(sock):
@@ -168,27 +275,44 @@ def close_cleanly(cli, conn):
     cli.close()
 
 
-def stream_record(family, cli, role, prober, expect, client_opts, server_opts, **facts):
+def socket_states(port):
+    """TCP states of this namespace's sockets bound to local port `port` (from /proc/net)."""
+    states = []
+    for path in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(path) as f:
+            next(f)
+            for line in f:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    states.append(TCP_STATES.get(int(fields[3], 16), fields[3]))
+    return states
+
+
+def stream_record(family, ports, role, prober, expect, client_opts, server_opts, app=None,
+                  setup=(), **facts):
     return {
         "family": family,
         "client_addr": LOOPBACK[family][1],
         "server_addr": LOOPBACK[family][1],
-        "client_port": cli.getsockname()[1],
-        "server_port": cli.getpeername()[1],
+        "client_port": ports[0],
+        "server_port": ports[1],
         "role": role,
         "prober": prober,
         "expect": expect,
         "socket_options": {"client": client_opts, "server": server_opts},
-        "facts": facts,
+        # app: what the application saw (errors, times as *_epoch, converted by the parent to
+        # *_time relative to the capture's first packet); None when nothing beyond normal I/O.
+        "facts": {**facts, "app": app, "namespace_setup": list(setup)},
     }
 
 
-def persist_stream(family):
-    """The client queues more than the non-reading server can take; the server's window closes with
-    data still queued, so the client's persist timer probes until the server reads."""
-    server_opts = {"SO_RCVBUF": SMALL_RCVBUF}
-    client_opts = {"TCP_NODELAY": 1, "SO_SNDBUF": SMALL_SNDBUF}
-    cli, conn = open_pair(family, server_opts, client_opts)
+PERSIST_SERVER_OPTS = {"SO_RCVBUF": SMALL_RCVBUF}
+PERSIST_CLIENT_OPTS = {"TCP_NODELAY": 1, "SO_SNDBUF": SMALL_SNDBUF}
+
+
+def fill_to_zero_window(cli):
+    """Queue more than the non-reading server can take, until EAGAIN, then wait for the server's
+    window 0. Returns (bytes queued, bytes still unsent or unacknowledged when the window closed)."""
     cli.setblocking(False)
     queued = 0
     for _ in range(1024):  # far more than a 2x4 KB send buffer plus a 2x2 KB window can hold
@@ -203,38 +327,177 @@ def persist_stream(family):
     unsent = outq(cli)
     if unsent == 0:
         raise ScenarioError("window closed with nothing queued: no persist timer would run")
-    time.sleep(IDLE_SECONDS)
+    return queued, unsent
+
+
+def drain(cli, conn, queued):
     recv_exactly(conn, queued)  # the window reopens and the queued rest flows
     wait_for(lambda: outq(cli) == 0, 2.0, "the client's queue to drain")
-    record = stream_record(family, cli, "persist", "client", "persist", client_opts, server_opts,
+
+
+def persist_stream(family, stall=IDLE_SECONDS):
+    """The client queues more than the non-reading server can take; the server's window closes with
+    data still queued, so the client's persist timer probes until the server reads."""
+    server_opts, client_opts = dict(PERSIST_SERVER_OPTS), dict(PERSIST_CLIENT_OPTS)
+    cli, conn, ports = open_pair(family, server_opts, client_opts)
+    queued, unsent = fill_to_zero_window(cli)
+    time.sleep(stall)
+    drain(cli, conn, queued)
+    record = stream_record(family, ports, "persist", "client", "persist", client_opts, server_opts,
                            bytes_client_to_server=queued, peer_window_zero=True,
-                           queued_when_window_closed=unsent, stall_seconds=IDLE_SECONDS)
+                           queued_when_window_closed=unsent, stall_seconds=stall)
     close_cleanly(cli, conn)
+    return record
+
+
+def stall_twice_stream(family):
+    """persist_stream with two stalls in one connection: the window closes, the client probes, the
+    server drains, the client queues again, the window closes again, probes, drain, clean close."""
+    server_opts, client_opts = dict(PERSIST_SERVER_OPTS), dict(PERSIST_CLIENT_OPTS)
+    cli, conn, ports = open_pair(family, server_opts, client_opts)
+    total, unsent = 0, []
+    for _ in range(2):  # the persist backoff starts over once the window has reopened
+        queued, left = fill_to_zero_window(cli)
+        time.sleep(SHORT_STALL_SECONDS)
+        drain(cli, conn, queued)
+        total += queued
+        unsent.append(left)
+    record = stream_record(family, ports, "persist_twice", "client", "persist", client_opts,
+                           server_opts, bytes_client_to_server=total, peer_window_zero=True,
+                           queued_when_each_window_closed=unsent,
+                           stall_seconds=SHORT_STALL_SECONDS, stalls=2)
+    close_cleanly(cli, conn)
+    return record
+
+
+def user_timeout_stream(family):
+    """A persist stall ended by the client's TCP_USER_TIMEOUT: the server never reads but answers
+    the probes; the client kernel gives up and the blocked send() fails. Then the server reads
+    what it holds, which sends a window update to a socket that no longer exists."""
+    server_opts = dict(PERSIST_SERVER_OPTS)
+    client_opts = {**PERSIST_CLIENT_OPTS, "TCP_USER_TIMEOUT": USER_TIMEOUT_MS}
+    cli, conn, ports = open_pair(family, server_opts, client_opts)
+    queued, unsent = fill_to_zero_window(cli)
+    closed_at = time.time()
+    cli.settimeout(USER_TIMEOUT_MS / 1000 + 3)
+    try:
+        cli.send(b"u" * 1024)
+        raise ScenarioError("send() into the zero window succeeded")
+    except OSError as e:
+        err = errno_name(e)
+        if err is None:
+            raise ScenarioError("the client was not aborted within the user timeout + 3 s")
+    err_at = time.time()
+    state = TCP_STATES.get(tcp_info(cli)[0])
+    so_error = cli.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    got, server_outcome = read_until_error(conn)
+    app = {"client_call": "send", "client_error": err, "client_error_epoch": err_at,
+           "client_error_after_window_closed_s": round(err_at - closed_at, 3),
+           "client_state_after_error": state,
+           "client_so_error_after_error": errno.errorcode.get(so_error, so_error) if so_error else 0,
+           "server_read_bytes": got, "server_outcome": server_outcome}
+    record = stream_record(family, ports, "persist_user_timeout", "client", "persist", client_opts,
+                           server_opts, app=app, bytes_client_to_server=queued,
+                           peer_window_zero=True, queued_when_window_closed=unsent)
+    cli.close()
+    conn.close()
+    return record
+
+
+def orphan_stream(family):
+    """The client queues into a zero window and close()s with data unsent. The orphaned socket
+    (FIN_WAIT1, FIN queued behind the data) keeps probing until the kernel drops it; then the
+    server reads what it holds, sending a window update to a socket that no longer exists."""
+    server_opts, client_opts = dict(PERSIST_SERVER_OPTS), dict(PERSIST_CLIENT_OPTS)
+    cli, conn, ports = open_pair(family, server_opts, client_opts)
+    queued, unsent = fill_to_zero_window(cli)
+    cli.close()
+    closed_at = time.time()
+    seen = []
+
+    def gone():
+        states = socket_states(ports[0])
+        for st in states:
+            if st not in seen:
+                seen.append(st)
+        return not states
+
+    wait_for(gone, ORPHAN_WAIT_SECONDS, "the orphaned client socket to disappear")
+    gone_at = time.time()
+    got, server_outcome = read_until_error(conn)
+    app = {"client_call": "close", "client_close_epoch": closed_at,
+           "client_bytes_unsent_at_close": unsent, "orphan_states": seen,
+           "orphan_gone_epoch": gone_at, "orphan_lifetime_s": round(gone_at - closed_at, 3),
+           "server_read_bytes": got, "server_outcome": server_outcome}
+    record = stream_record(family, ports, "persist_orphan", "client", "persist", client_opts,
+                           server_opts, app=app, bytes_client_to_server=queued,
+                           peer_window_zero=True, queued_when_window_closed=unsent)
+    conn.close()
     return record
 
 
 def keepalive_stream(family):
     """A request/response, then an idle connection whose client sends answered keep-alives."""
     client_opts = dict(KEEPALIVE_OPTS)
-    cli, conn = open_pair(family, {}, client_opts)
+    cli, conn, ports = open_pair(family, {}, client_opts)
     cli.sendall(b"ping\n")
     recv_exactly(conn, 5)
     conn.sendall(b"pong\n")
     recv_exactly(cli, 5)
     time.sleep(IDLE_SECONDS)
-    record = stream_record(family, cli, "keepalive", "client", "keepalive", client_opts, {},
+    record = stream_record(family, ports, "keepalive", "client", "keepalive", client_opts, {},
                            idle_seconds=IDLE_SECONDS)
     close_cleanly(cli, conn)
     return record
 
 
-def keepalive_zero_window_stream(family):
+def keepalive_abort_stream(family):
+    """A request/response, then the server becomes unreachable (its inbound segments are dropped
+    after the capture saw them): TCP_KEEPCNT keep-alives go unanswered and the client kernel
+    aborts with a RST, which is dropped too. Then the path heals and the server, which never
+    learnt anything, shuts down: its FIN gets a RST from the client's kernel."""
+    client_opts = dict(KEEPALIVE_ABORT_OPTS)
+    cli, conn, ports = open_pair(family, {}, client_opts)
+    cli.sendall(b"ping\n")
+    recv_exactly(conn, 5)
+    conn.sendall(b"pong\n")
+    recv_exactly(cli, 5)
+    # The client's ACK of "pong" must get through, or the server would retransmit into the idle time.
+    wait_for(lambda: outq(conn) == 0, 2.0, "the client to acknowledge the response")
+    setup = [setup_cmd(*c) for c in drop_filter(ports[1])]
+    idle_from = time.time()
+    cli.settimeout(KEEPALIVE_ABORT_OPTS["TCP_KEEPCNT"] + 4)
+    try:
+        data = cli.recv(1)
+        raise ScenarioError(f"recv() returned {data!r} instead of failing")
+    except OSError as e:
+        err = errno_name(e)
+        if err is None:
+            raise ScenarioError("the client was not aborted by keep-alive")
+    err_at = time.time()
+    setup.append(setup_cmd("tc", "qdisc", "del", "dev", "lo", "ingress"))
+    conn.shutdown(socket.SHUT_WR)
+    got, server_outcome = read_until_error(conn)
+    app = {"client_call": "recv", "client_error": err, "client_error_epoch": err_at,
+           "client_error_after_idle_s": round(err_at - idle_from, 3),
+           "server_call": "shutdown(SHUT_WR) after the filter was removed, then recv",
+           "server_read_bytes": got, "server_outcome": server_outcome}
+    record = stream_record(family, ports, "keepalive_abort", "client", "keepalive", client_opts, {},
+                           app=app, setup=setup, dropped_at_lo_ingress="every segment to the "
+                           "server port from the keep-alive idle time until the filter's removal")
+    cli.close()
+    conn.close()
+    return record
+
+
+def keepalive_zero_window_stream(family, midstream=False):
     """The client fills the server's receive window exactly and then has nothing queued, so the
     server's last ACK says window 0 while no persist timer runs: the client's probes during the
-    idle time are keep-alives although the peer's window is zero."""
+    idle time are keep-alives although the peer's window is zero. With midstream the capture
+    starts only after the handshake and the fill."""
     server_opts = {"SO_RCVBUF": SMALL_RCVBUF}
     client_opts = {"TCP_NODELAY": 1}
-    cli, conn = open_pair(family, server_opts, client_opts)
+    cli, conn, ports = open_pair(family, server_opts, client_opts)
     sent = 0
     # Each round sends exactly the window the server offered once everything before was acked,
     # so data never waits for window. The window shrinks every round (the server does not read);
@@ -251,6 +514,8 @@ def keepalive_zero_window_stream(family):
     server_rcv_wnd = tcp_info(conn)[2]
     if server_rcv_wnd != 0:
         raise ScenarioError(f"client sees window 0 but the server last advertised {server_rcv_wnd}")
+    if midstream:
+        request_capture()
     keepalive_opts = dict(KEEPALIVE_OPTS)
     apply_opts(cli, keepalive_opts)  # only now, so no keep-alive can fall in the fill phase
     time.sleep(IDLE_SECONDS)
@@ -258,23 +523,23 @@ def keepalive_zero_window_stream(family):
         raise ScenarioError("client had data queued during the idle time")
     window_after = snd_wnd(cli)
     recv_exactly(conn, sent)
-    record = stream_record(family, cli, "keepalive_zero_window", "client", "keepalive",
+    record = stream_record(family, ports, "keepalive_zero_window", "client", "keepalive",
                            {**client_opts, **keepalive_opts}, server_opts,
                            bytes_client_to_server=sent, peer_window_zero=True,
                            peer_window_after_idle=window_after, client_queue_empty=True,
-                           idle_seconds=IDLE_SECONDS)
+                           idle_seconds=IDLE_SECONDS, capture_from_handshake=not midstream)
     close_cleanly(cli, conn)
     return record
 
 
 def bulk_stream(family):
     """A plain transfer with a reading server: neither persist probes nor keep-alives."""
-    cli, conn = open_pair(family)
+    cli, conn, ports = open_pair(family)
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         reader = pool.submit(recv_exactly, conn, BULK_BYTES)
         cli.sendall(b"b" * BULK_BYTES)
         reader.result(timeout=SOCK_TIMEOUT * 2)
-    record = stream_record(family, cli, "bulk", None, "none", {}, {},
+    record = stream_record(family, ports, "bulk", None, "none", {}, {},
                            bytes_client_to_server=BULK_BYTES)
     close_cleanly(cli, conn)
     return record
@@ -298,8 +563,12 @@ def read_sysctls():
 
 
 def inside(scenario):
-    streams = SCENARIOS[scenario]["run"]()
-    json.dump({"streams": streams, "sysctls": read_sysctls()}, sys.stdout)
+    spec = SCENARIOS[scenario]
+    setup = [set_sysctl(name, value) for name, value in spec.get("sysctls", {}).items()]
+    streams = spec["run"]()
+    for s in streams:
+        s["facts"]["namespace_setup"] = setup + s["facts"]["namespace_setup"]
+    print(json.dumps({"streams": streams, "sysctls": read_sysctls()}), flush=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -316,6 +585,39 @@ def run(cmd, what, timeout=10):
     return res.stdout
 
 
+def run_child(ns, name, on_capture):
+    """The socket part inside the namespace; on_capture() runs when the child asks for the capture
+    to start (midstream scenarios). Returns the child's facts."""
+    cmd = ["ip", "netns", "exec", ns, sys.executable, SCRIPT, "--inside", name]
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    killer = threading.Timer(CHILD_TIMEOUT, proc.kill)
+    killer.start()
+    err = []
+    pump = threading.Thread(target=lambda: err.extend(proc.stderr), daemon=True)
+    pump.start()
+    out = []
+    try:
+        for line in proc.stdout:
+            if line.strip() == "@capture":
+                on_capture()
+                proc.stdin.write("go\n")
+                proc.stdin.flush()
+            else:
+                out.append(line)
+        rc = proc.wait()
+    finally:
+        killer.cancel()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        pump.join(timeout=5)
+    if rc != 0:
+        why = f"killed after {CHILD_TIMEOUT} s" if rc == -signal.SIGKILL else f"exit status {rc}"
+        raise ScenarioError(f"scenario {name} inside {ns} failed ({why}): {''.join(err).strip()}")
+    return json.loads("".join(out))
+
+
 def read_counters(ns):
     """TcpExt counters of the namespace: /proc/net is per network namespace of the reader."""
     text = run(["ip", "netns", "exec", ns, "cat", "/proc/net/netstat"], "reading /proc/net/netstat")
@@ -328,7 +630,7 @@ def read_counters(ns):
     missing = [c for c in COUNTERS if c not in values]
     if missing:
         raise ScenarioError(f"/proc/net/netstat has no {', '.join(missing)}")
-    return {c: values[c] for c in COUNTERS}
+    return {c: values[c] for c in COUNTERS + EXTRA_COUNTERS if c in values}
 
 
 class Capture:
@@ -380,25 +682,28 @@ class Capture:
         return int(m.group(1))
 
 
-def pcap_packets(path):
-    """Yield the TCP segments of a pcap of Ethernet frames (what tcpdump writes for lo) as
-    (family, sport, dport, seq, ack, flags, window, payload_len)."""
+def pcap_segments(path):
+    """The TCP segments of a pcap of Ethernet frames (what tcpdump writes for lo), as tuples
+    (frame, timestamp, family, sport, dport, seq, ack, flags, window, payload_len); frames are
+    numbered from 1, as Wireshark numbers them."""
     with open(path, "rb") as f:
         data = f.read()
     if len(data) < 24:
         raise ScenarioError(f"{path}: no pcap header")
-    endian = {b"\xd4\xc3\xb2\xa1": "<", b"\xa1\xb2\xc3\xd4": ">",
-              b"\x4d\x3c\xb2\xa1": "<", b"\xa1\xb2\x3c\x4d": ">"}.get(data[:4])
+    endian, tick = {b"\xd4\xc3\xb2\xa1": ("<", 1e-6), b"\xa1\xb2\xc3\xd4": (">", 1e-6),
+                    b"\x4d\x3c\xb2\xa1": ("<", 1e-9), b"\xa1\xb2\x3c\x4d": (">", 1e-9)
+                    }.get(data[:4], (None, None))
     if endian is None:
         raise ScenarioError(f"{path}: not a pcap file")
     linktype = struct.unpack_from(endian + "I", data, 20)[0] & 0x0FFFFFFF
     if linktype != 1:
         raise ScenarioError(f"{path}: link type {linktype}, expected 1 (Ethernet)")
+    segments = []
     off = 24
     while off < len(data):
         if off + 16 > len(data):
             raise ScenarioError(f"{path}: truncated record header at offset {off}")
-        incl = struct.unpack_from(endian + "I", data, off + 8)[0]
+        sec, frac, incl = struct.unpack_from(endian + "III", data, off)
         frame = data[off + 16:off + 16 + incl]
         if len(frame) != incl:
             raise ScenarioError(f"{path}: truncated record at offset {off}")
@@ -414,60 +719,173 @@ def pcap_packets(path):
         else:
             raise ScenarioError(f"{path}: non-TCP frame (ethertype {ethertype:#06x}) in a 'tcp' capture")
         sport, dport, seq, ack, offx, flags, window = struct.unpack_from("!HHIIBBH", ip, ihl)
-        yield family, sport, dport, seq, ack, flags, window, ip_payload - (offx >> 4) * 4
+        segments.append((len(segments) + 1, sec + frac * tick, family, sport, dport, seq, ack, flags,
+                         window, ip_payload - (offx >> 4) * 4))
+    return segments
 
 
 FIN, SYN, RST, ACK = 0x01, 0x02, 0x04, 0x10
+SEQ_MASK = 0xFFFFFFFF
+
+
+def is_pure_ack(flags, plen):
+    return (flags & (SYN | FIN | RST | ACK)) == ACK and plen == 0
 
 
 def analyse_capture(path, streams):
-    """Per stream: packets, RSTs, zero-window segments, and 'seq_minus_one_acks' — zero-length
-    pure ACKs whose sequence number is one below the last ACK the peer sent. Linux sends that
-    segment only as a keep-alive or a zero-window persist probe (tcp_xmit_probe_skb), and those are
-    exactly what the two kernel counters count, so their sums must match the counters."""
-    by_ports = {}
+    """Per stream: packets, SYNs, RSTs, zero-window segments, 'seq_minus_one_acks' and the probe
+    episodes. Returns (total packets, timestamp of the first packet).
+
+    A probe-shaped segment is a zero-length pure ACK whose sequence number is one below the last
+    ACK the peer sent. Linux sends that segment only as a keep-alive or a zero-window persist
+    probe (tcp_xmit_probe_skb), and those are exactly what the two kernel counters count, so their
+    sums must match the counters. In a capture that starts mid-connection the first probe comes
+    before any segment of the peer; it is recognised by the peer's next ACK instead ("lookahead").
+
+    Episodes (capture.episodes) group the prober's probes; their kind follows the kernel's ground
+    truth for the stream (expect persist: "zero_window", expect keepalive: "keepalive"):
+    - zero_window: opens at the first segment of the probed side that advertises window 0 (not
+      SYN/RST), or at a probe if the window closed before the capture; ends at the probed side's
+      next segment with window > 0 ("reopened"), at a RST or FIN from either side, or at the end
+      of the capture. A closed window that ends before any probe is not an episode.
+    - keepalive: opens at a keep-alive (whatever the window); ends at a RST or FIN from either side,
+      at the first segment with payload from either side ("data"), or at the end of the capture.
+    A probe's answered_frame is the probed side's first zero-length pure ACK with ack = probe seq + 1
+    that follows it before the prober's next probe (a window update can qualify)."""
+    index = {}
     for s in streams:
         s["capture"] = {"packets": 0, "syn": 0, "rst": 0,
                         "zero_window_segments": {"client": 0, "server": 0},
-                        "seq_minus_one_acks": {"client": 0, "server": 0}}
-        by_ports[(s["family"], s["client_port"], s["server_port"])] = (s, "client")
-        by_ports[(s["family"], s["server_port"], s["client_port"])] = (s, "server")
-    last_ack = {}  # (stream index, side) -> last ACK number that side sent
-    total = 0
-    for family, sport, dport, seq, ack, flags, window, plen in pcap_packets(path):
-        total += 1
-        hit = by_ports.get((family, sport, dport))
+                        "seq_minus_one_acks": {"client": 0, "server": 0},
+                        "rst_frames": [], "episodes": []}
+        index[(s["family"], s["client_port"], s["server_port"])] = (s, "client")
+        index[(s["family"], s["server_port"], s["client_port"])] = (s, "server")
+    segments = pcap_segments(path)
+    t0 = segments[0][1] if segments else 0.0
+    per_stream = {id(s): [] for s in streams}
+    for seg in segments:
+        hit = index.get(seg[2:5])
         if hit is None:
-            raise ScenarioError(f"{path}: segment {sport}->{dport} belongs to no known stream")
-        s, side = hit
+            raise ScenarioError(f"{path}: segment {seg[3]}->{seg[4]} belongs to no known stream")
+        per_stream[id(hit[0])].append((seg, hit[1]))
+    for s in streams:
+        analyse_stream(s, per_stream[id(s)], t0)
+    return len(segments), t0
+
+
+def analyse_stream(s, segs, t0):
+    cap = s["capture"]
+    # next_ack[side][i]: the ACK number of side's first ACK segment at or after position i.
+    next_ack = {"client": [None] * (len(segs) + 1), "server": [None] * (len(segs) + 1)}
+    for i in range(len(segs) - 1, -1, -1):
+        (seg, side) = segs[i]
+        for sd in next_ack:
+            next_ack[sd][i] = next_ack[sd][i + 1]
+        if seg[7] & ACK:
+            next_ack[side][i] = seg[6]
+    prober = s["prober"]
+    kind = "zero_window" if s["expect"] == "persist" else "keepalive"
+    last_ack = {}
+    cur = None          # the open episode
+    awaiting = None     # the last probe while it can still be answered
+
+    def finish(end, frame):
+        nonlocal cur, awaiting
+        if cur["probes"]:
+            cur["end"], cur["end_frame"] = end, frame
+            cap["episodes"].append(cur)
+        cur = awaiting = None
+
+    def new_episode(closed_frame):
+        return {"kind": kind, "closed_frame": closed_frame, "reopened_frame": None, "probes": [],
+                "end": None, "end_frame": None}
+
+    for i, (seg, side) in enumerate(segs):
+        frame, ts, _, _, _, seq, ack, flags, window, plen = seg
         peer = "server" if side == "client" else "client"
-        cap = s["capture"]
         cap["packets"] += 1
         cap["syn"] += bool(flags & SYN)
-        cap["rst"] += bool(flags & RST)
+        if flags & RST:
+            cap["rst"] += 1
+            cap["rst_frames"].append({"frame": frame, "from": side, "time": round(ts - t0, 6)})
         if window == 0 and not flags & (SYN | RST):
             cap["zero_window_segments"][side] += 1
-        peer_ack = last_ack.get((id(s), peer))
-        if (flags & (SYN | FIN | RST | ACK)) == ACK and plen == 0 and peer_ack is not None \
-                and seq == (peer_ack - 1) & 0xFFFFFFFF:
+        peer_ack, lookahead = last_ack.get(peer), False
+        if peer_ack is None:
+            peer_ack, lookahead = next_ack[peer][i + 1], True
+        probe = is_pure_ack(flags, plen) and peer_ack is not None and seq == (peer_ack - 1) & SEQ_MASK
+        if probe:
             cap["seq_minus_one_acks"][side] += 1
         if flags & ACK:
-            last_ack[(id(s), side)] = ack
-    return total
+            last_ack[side] = ack
+        if prober is None:
+            continue
+        from_prober = side == prober
+        who = "prober" if from_prober else "probed"
+        if (not from_prober and awaiting is not None and is_pure_ack(flags, plen)
+                and ack == (awaiting["seq"] + 1) & SEQ_MASK):
+            awaiting["answered_frame"] = frame
+            awaiting = None
+        ended = False
+        if cur is not None:
+            ended = True
+            if flags & RST:
+                finish(f"rst_from_{who}", frame)
+            elif flags & FIN:
+                finish(f"fin_from_{who}", frame)
+            elif kind == "zero_window" and not from_prober and window > 0 and not flags & SYN:
+                cur["reopened_frame"] = frame
+                finish("reopened", frame)
+            elif kind == "keepalive" and plen > 0:
+                finish("data", frame)
+            else:
+                ended = False
+        if (not ended and cur is None and kind == "zero_window" and not from_prober and window == 0
+                and not flags & (SYN | RST)):
+            cur = new_episode(frame)
+        if probe and from_prober:
+            if cur is None:
+                cur = new_episode(None)
+            awaiting = {"frame": frame, "time": round(ts - t0, 6), "answered_frame": None,
+                        "lookahead": lookahead, "seq": seq}
+            cur["probes"].append(awaiting)
+    if cur is not None:
+        finish("capture_end", None)
+    for ep in cap["episodes"]:
+        for p in ep["probes"]:
+            del p["seq"]
 
 
-def validate(spec, kernel, streams):
+def app_times(streams, t0):
+    """Replace the child's wall-clock *_epoch facts by *_time relative to the first packet."""
+    for s in streams:
+        app = s["facts"].get("app")
+        if app:
+            for key in [k for k in app if k.endswith("_epoch")]:
+                app[key[:-len("_epoch")] + "_time"] = round(app.pop(key) - t0, 6)
+
+
+def probes_of(stream):
+    return [p for e in stream["capture"]["episodes"] for p in e["probes"]]
+
+
+def validate(spec, result):
+    kernel = {**result["kernel"], **result["kernel_extra"]}
+    streams = result["streams"]
     problems = []
     for name, (lo, hi) in spec["counters"].items():
-        if kernel[name] < lo or (hi is not None and kernel[name] > hi):
+        if name not in kernel:
+            problems.append(f"this kernel has no counter {name}")
+        elif kernel[name] < lo or (hi is not None and kernel[name] > hi):
             want = f"== {lo}" if lo == hi else f">= {lo}" if hi is None else f"in [{lo}, {hi}]"
             problems.append(f"{name} = {kernel[name]}, scenario needs {want}")
     seen = {c: 0 for c in COUNTERS}
     for s in streams:
         cap, tag = s["capture"], f"{s['role']} stream :{s['client_port']}->:{s['server_port']}"
-        if cap["syn"] != 2:
-            problems.append(f"{tag}: {cap['syn']} SYN segments captured, expected 2")
-        if cap["rst"]:
+        want_syn = spec.get("syn", 2)
+        if cap["syn"] != want_syn:
+            problems.append(f"{tag}: {cap['syn']} SYN segments captured, expected {want_syn}")
+        if cap["rst"] and not spec.get("rst"):
             problems.append(f"{tag}: {cap['rst']} RST segments, expected a clean close")
         for side in ("client", "server"):
             n = cap["seq_minus_one_acks"][side]
@@ -477,27 +895,154 @@ def validate(spec, kernel, streams):
             n = cap["seq_minus_one_acks"][s["prober"]]
             if n == 0:
                 problems.append(f"{tag}: no {s['expect']} probe captured")
+            if n != len(probes_of(s)):
+                problems.append(f"{tag}: {n} probe-shaped segments but {len(probes_of(s))} in episodes")
             seen[COUNTER_FOR[s["expect"]]] += n
         if s["facts"].get("peer_window_zero") and cap["zero_window_segments"]["server"] == 0:
             problems.append(f"{tag}: no zero-window segment from the server captured")
     for c in COUNTERS:
         if seen[c] != kernel[c]:
             problems.append(f"capture holds {seen[c]} probe-shaped segments for {c}, kernel counted {kernel[c]}")
+    # A Linux receiver answers every probe unless its out-of-window ACK rate limit holds the reply
+    # back, which it counts; scenarios that drop segments on purpose say so and check it themselves.
+    if not spec.get("drops") and "TcpExtTCPACKSkippedSeq" in kernel:
+        unanswered = sum(p["answered_frame"] is None for s in streams for p in probes_of(s))
+        if unanswered != kernel["TcpExtTCPACKSkippedSeq"]:
+            problems.append(f"{unanswered} probes without an answer, but TcpExtTCPACKSkippedSeq = "
+                            f"{kernel['TcpExtTCPACKSkippedSeq']}")
+    if "check" in spec:
+        problems += spec["check"](result)
     if problems:
         raise ScenarioError("; ".join(problems))
+
+
+# Per-scenario intent checks: each takes the result and returns a list of problems.
+
+def only_stream(result):
+    (s,) = result["streams"]
+    return s, s["capture"]["episodes"], s["facts"]["app"] or {}
+
+
+def check_stall_twice(result):
+    s, eps, _ = only_stream(result)
+    problems = []
+    if len(eps) != 2:
+        problems.append(f"{len(eps)} episodes, expected 2")
+    for n, e in enumerate(eps, 1):
+        if e["kind"] != "zero_window" or e["end"] != "reopened" or len(e["probes"]) < 2:
+            problems.append(f"episode {n}: {e['kind']}, {len(e['probes'])} probes, ended {e['end']}; "
+                            "expected a zero-window episode with >= 2 probes that reopens")
+    return problems
+
+
+def rsts_from(s, side):
+    return [r for r in s["capture"]["rst_frames"] if r["from"] == side]
+
+
+def check_aborted_then_reset(result, call_error):
+    """The client was aborted silently (no RST before the abort, which the application saw as
+    call_error); the server's window update afterwards is answered by the client's kernel with a
+    RST since the socket is gone."""
+    s, eps, app = only_stream(result)
+    problems = []
+    if app.get("client_error", call_error) != call_error:
+        problems.append(f"the client saw {app.get('client_error')}, expected {call_error}")
+    abort_time = app.get("client_error_time", app.get("orphan_gone_time"))
+    early = [r for r in rsts_from(s, "client") if r["time"] < abort_time]
+    if early:
+        problems.append(f"RST from the client at {early[0]['time']} s, before the abort at {abort_time} s")
+    if len(eps) != 1 or eps[0]["end"] != "reopened":
+        problems.append(f"episodes {[(e['kind'], e['end']) for e in eps]}: expected one zero-window "
+                        "episode ended by the server's window update")
+    elif not any(r["frame"] > eps[0]["reopened_frame"] for r in rsts_from(s, "client")):
+        problems.append("no RST from the client after the server's window update")
+    if app.get("server_outcome") != "ECONNRESET":
+        problems.append(f"the server's read ended with {app.get('server_outcome')}, expected ECONNRESET")
+    return problems
+
+
+def check_user_timeout(result):
+    return check_aborted_then_reset(result, "ETIMEDOUT")
+
+
+def check_orphan(result):
+    s, eps, app = only_stream(result)
+    problems = check_aborted_then_reset(result, None)
+    after_close = [p for p in probes_of(s) if p["time"] > app["client_close_time"]]
+    if not after_close:
+        problems.append("no probe from the orphaned socket after close()")
+    return problems
+
+
+def check_keepalive_abort(result):
+    s, eps, app = only_stream(result)
+    cnt = KEEPALIVE_ABORT_OPTS["TCP_KEEPCNT"]
+    problems = []
+    if app.get("client_error") != "ETIMEDOUT":
+        problems.append(f"the client saw {app.get('client_error')}, expected ETIMEDOUT")
+    if len(eps) != 1:
+        return problems + [f"{len(eps)} keep-alive series, expected 1"]
+    e = eps[0]
+    if len(e["probes"]) != cnt or any(p["answered_frame"] for p in e["probes"]):
+        problems.append(f"{len(e['probes'])} keep-alives, "
+                        f"{sum(bool(p['answered_frame']) for p in e['probes'])} answered; "
+                        f"expected {cnt} unanswered")
+    if e["end"] != "rst_from_prober":
+        problems.append(f"keep-alive series ended {e['end']}, expected rst_from_prober")
+    kernel = result["kernel_extra"]
+    if kernel.get("TcpExtTCPACKSkippedSeq"):
+        problems.append("the server skipped out-of-window ACKs; it should have received nothing")
+    return problems
+
+
+def check_ratelimit(result):
+    s, _, _ = only_stream(result)
+    skipped = result["kernel_extra"].get("TcpExtTCPACKSkippedSeq", 0)
+    unanswered = sum(p["answered_frame"] is None for p in probes_of(s))
+    if skipped < 2 or unanswered != skipped:  # equality is checked for every scenario, too
+        return [f"{unanswered} unanswered probes, TcpExtTCPACKSkippedSeq = {skipped}; expected >= 2 "
+                "and equal"]
+    return []
+
+
+def check_long_backoff(result):
+    s, eps, _ = only_stream(result)
+    times = [p["time"] for e in eps for p in e["probes"]]
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    if len(eps) != 1 or not gaps or max(gaps) < 2.0:
+        return [f"{len(eps)} episodes, probe intervals {[round(g, 3) for g in gaps]}: expected one "
+                "episode with an interval >= 2 s"]
+    return []
+
+
+def check_midstream(result):
+    s, eps, _ = only_stream(result)
+    if len(eps) != 1 or eps[0]["kind"] != "keepalive" or not eps[0]["probes"][0]["lookahead"]:
+        return [f"episodes {[(e['kind'], len(e['probes'])) for e in eps]}: expected one keep-alive "
+                "series whose first keep-alive precedes every segment of the server"]
+    return []
 
 
 def run_attempt(name, spec, outdir, attempt):
     ns = f"tcpprobe-{name}-{os.getpid()}-{attempt}"
     pcap_tmp = os.path.join(outdir, f".{name}.pcap.tmp")
     capture = Capture(ns, pcap_tmp)
+    before = {}
+
+    def start_capture():
+        # No probe can fall between the counter read and the capture start: the child has not
+        # started yet, or (midstream) waits with no keep-alive or persist timer armed.
+        before.update(read_counters(ns))
+        capture.start()
+
     run(["ip", "netns", "add", ns], "creating network namespace")
     try:
         run(["ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up"], "bringing up lo")
-        capture.start()
-        before = read_counters(ns)
-        facts = json.loads(run(["ip", "netns", "exec", ns, sys.executable, SCRIPT, "--inside", name],
-                               f"scenario {name} inside {ns}", timeout=CHILD_TIMEOUT))
+        if not spec.get("midstream"):
+            start_capture()
+        facts = run_child(ns, name, start_capture)
+        if not before:
+            raise ScenarioError("the child never asked for the capture to start")
         time.sleep(0.5)  # let the last ACKs reach the capture
         after = read_counters(ns)
         dropped = capture.stop()
@@ -509,21 +1054,25 @@ def run_attempt(name, spec, outdir, attempt):
         finally:
             subprocess.run(["ip", "netns", "del", ns], capture_output=True)
     kernel = {c: after[c] - before[c] for c in COUNTERS}
+    kernel_extra = {c: after[c] - before[c] for c in EXTRA_COUNTERS if c in after}
     streams = facts["streams"]
-    packets = analyse_capture(pcap_tmp, streams)
-    validate(spec, kernel, streams)
+    packets, t0 = analyse_capture(pcap_tmp, streams)
+    app_times(streams, t0)
     result = {
         "scenario": name,
         "description": spec["description"],
         "generator": "tests/gen/gen_captures.py",
         "kernel_release": os.uname().release,
         "kernel": kernel,
+        "kernel_extra": kernel_extra,
         "sysctls": facts["sysctls"],
         "attempt": attempt,
         "capture": {"file": f"{name}.pcap", "snaplen": SNAPLEN, "linktype": "EN10MB",
-                    "interface": "lo", "filter": "tcp", "packets": packets},
+                    "interface": "lo", "filter": "tcp", "packets": packets,
+                    "from_handshake": not spec.get("midstream", False)},
         "streams": streams,
     }
+    validate(spec, result)
     os.replace(pcap_tmp, os.path.join(outdir, f"{name}.pcap"))
     json_tmp = os.path.join(outdir, f".{name}.json.tmp")
     with open(json_tmp, "w") as f:
@@ -533,8 +1082,22 @@ def run_attempt(name, spec, outdir, attempt):
     return result
 
 
+def summary(res):
+    k = {**res["kernel"], **res["kernel_extra"]}
+    parts = [f"{c.removeprefix('TcpExtTCP')}={v}" for c, v in k.items() if v or c in COUNTERS]
+    for s in res["streams"]:
+        for e in s["capture"]["episodes"]:
+            parts.append(f"{e['kind']}[{len(e['probes'])} probes, "
+                         f"{sum(p['answered_frame'] is None for p in e['probes'])} unanswered, {e['end']}]")
+        if s["facts"]["app"]:
+            parts.append(" ".join(f"{key}={v}" for key, v in s["facts"]["app"].items()
+                                  if key.endswith(("error", "outcome", "lifetime_s"))))
+    return " ".join(parts)
+
+
 def generate(name, outdir):
     spec = SCENARIOS[name]
+    started = time.monotonic()
     for attempt in range(1, ATTEMPTS + 1):
         try:
             res = run_attempt(name, spec, outdir, attempt)
@@ -545,9 +1108,8 @@ def generate(name, outdir):
             tmp = os.path.join(outdir, f".{name}.pcap.tmp")
             if os.path.exists(tmp):
                 os.remove(tmp)
-        k = res["kernel"]
-        print(f"{name}: TCPWinProbe={k['TcpExtTCPWinProbe']} TCPKeepAlive={k['TcpExtTCPKeepAlive']} "
-              f"packets={res['capture']['packets']} attempt={attempt}")
+        print(f"{name}: {summary(res)} packets={res['capture']['packets']} attempt={attempt} "
+              f"{time.monotonic() - started:.1f}s")
         return True
     print(f"{name}: FAILED after {ATTEMPTS} attempts", file=sys.stderr)
     return False
@@ -590,6 +1152,81 @@ SCENARIOS = {
                                          (keepalive_stream, 6), (bulk_stream, 4)]),
         "counters": {"TcpExtTCPWinProbe": (2, None), "TcpExtTCPKeepAlive": (2, None)},
     },
+    "stall_twice": {
+        "description": "IPv4, as persist_v4 but two stalls in one connection: window 0 with data queued, "
+                       "persist probes for 2.5 s, the server drains, the client queues again, window 0 "
+                       "again, probes for 2.5 s (the backoff starts over), the server drains; clean close.",
+        "run": lambda: [stall_twice_stream(4)],
+        "counters": {"TcpExtTCPWinProbe": (4, None), "TcpExtTCPKeepAlive": (0, 0)},
+        "check": check_stall_twice,
+    },
+    "user_timeout": {
+        "description": f"IPv4, as persist_v4 but the client has TCP_USER_TIMEOUT {USER_TIMEOUT_MS} ms and "
+                       "the server never reads while its kernel answers the probes: the client kernel "
+                       "aborts the connection without sending anything (its blocked send() fails with "
+                       "ETIMEDOUT). Then the server reads what it holds; its window update reaches no "
+                       "socket and the client's kernel answers it with a RST.",
+        "run": lambda: [user_timeout_stream(4)],
+        "counters": {"TcpExtTCPWinProbe": (2, None), "TcpExtTCPKeepAlive": (0, 0),
+                     "TcpExtTCPAbortOnTimeout": (1, 1)},
+        "rst": True,
+        "check": check_user_timeout,
+    },
+    "keepalive_abort": {
+        "description": "IPv4: request/response, then the client (SO_KEEPALIVE, TCP_KEEPIDLE 1, "
+                       "TCP_KEEPINTVL 1, TCP_KEEPCNT 3) idles while every segment to the server is "
+                       "dropped at lo's ingress after the capture saw it (tc bpf filter): three "
+                       "unanswered keep-alives, then the client kernel sends a RST and its recv() fails "
+                       "with ETIMEDOUT. Then the filter goes; the server, which saw none of it, shuts "
+                       "down its side and its FIN is answered by a RST from the client's kernel.",
+        "run": lambda: [keepalive_abort_stream(4)],
+        "counters": {"TcpExtTCPWinProbe": (0, 0), "TcpExtTCPKeepAlive": (3, 3),
+                     "TcpExtTCPAbortOnTimeout": (1, 1)},
+        "rst": True,
+        "drops": True,
+        "check": check_keepalive_abort,
+    },
+    "orphan": {
+        "description": "IPv4, as persist_v4 but the client close()s while its data waits for the zero "
+                       "window; the orphaned socket (FIN_WAIT1) keeps probing. With net.ipv4.tcp_rto_max_ms "
+                       f"{ORPHAN_RTO_MAX_MS} the kernel soon counts it dead and drops it without sending "
+                       "anything. Then the server reads what it holds; its window update reaches no socket "
+                       "and the client's kernel answers it with a RST.",
+        "run": lambda: [orphan_stream(4)],
+        "sysctls": {"net.ipv4.tcp_rto_max_ms": ORPHAN_RTO_MAX_MS},
+        "counters": {"TcpExtTCPWinProbe": (2, None), "TcpExtTCPKeepAlive": (0, 0)},
+        "rst": True,
+        "check": check_orphan,
+    },
+    "ratelimit": {
+        "description": f"IPv4, persist_v4 with net.ipv4.tcp_invalid_ratelimit {INVALID_RATELIMIT_MS} ms: "
+                       "the receiver answers at most one out-of-window segment per 2 s, so some probes go "
+                       "unanswered, each counted in TcpExtTCPACKSkippedSeq.",
+        "run": lambda: [persist_stream(4)],
+        "sysctls": {"net.ipv4.tcp_invalid_ratelimit": INVALID_RATELIMIT_MS},
+        "counters": {"TcpExtTCPWinProbe": (3, None), "TcpExtTCPKeepAlive": (0, 0),
+                     "TcpExtTCPACKSkippedSeq": (2, None)},
+        "check": check_ratelimit,
+    },
+    "long_backoff": {
+        "description": f"IPv4, persist_v4 with net.ipv4.tcp_rto_min_us {LONG_RTO_MIN_US} and a "
+                       f"{LONG_STALL_SECONDS} s stall: the persist timer starts at the 1.2 s RTO, so the "
+                       "probes come ~1.2, 3.6 and 8.4 s after the window closes (intervals 2.4, 4.8 s).",
+        "run": lambda: [persist_stream(4, stall=LONG_STALL_SECONDS)],
+        "sysctls": {"net.ipv4.tcp_rto_min_us": LONG_RTO_MIN_US},
+        "counters": {"TcpExtTCPWinProbe": (2, None), "TcpExtTCPKeepAlive": (0, 0)},
+        "check": check_long_backoff,
+    },
+    "keepalive_midstream": {
+        "description": "keepalive_zero_window, but tcpdump starts after the handshake and the fill: the "
+                       "capture has no SYN and no RTT sample, and its first segment is a keep-alive to a "
+                       "zero window. The counters cover only the capture.",
+        "run": lambda: [keepalive_zero_window_stream(4, midstream=True)],
+        "midstream": True,
+        "syn": 0,
+        "counters": {"TcpExtTCPWinProbe": (0, 0), "TcpExtTCPKeepAlive": (2, None)},
+        "check": check_midstream,
+    },
 }
 
 
@@ -614,7 +1251,8 @@ def main(argv):
         fail(f"unknown scenario {', '.join(unknown)}; known: {' '.join(SCENARIOS)}")
     if os.geteuid() != 0:
         fail("must run as root: network namespaces need CAP_SYS_ADMIN")
-    for tool, hint in (("ip", "apt-get install -y iproute2"), ("tcpdump", "apt-get install -y tcpdump")):
+    for tool, hint in (("ip", "apt-get install -y iproute2"), ("tc", "apt-get install -y iproute2"),
+                       ("tcpdump", "apt-get install -y tcpdump")):
         if shutil.which(tool) is None:
             fail(f"{tool} not found ({hint})")
     os.makedirs(outdir, exist_ok=True)
