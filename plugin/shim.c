@@ -532,20 +532,18 @@ static void add_summary(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
     }
     expert_field *ei = zero_window ? &ei_zero_window_episode : &ei_keep_alive_series;
     expert_add_info_format(pinfo, top, ei, "%s", text->str);
-    /* What the timing is consistent with: one item each, and one expert line of them all
-     * (a separate line, as expert texts are cut at 240 characters). */
-    g_string_truncate(text, 0);
+    /* What the timing is consistent with: an item and an expert line each (expert texts are cut
+     * at 240 characters, so they are not joined into one). */
     for (guint32 bit = 1; bit; bit <<= 1) {
         if (!(notes & bit))
             continue;
         const char *note = tcpprobe_note_description(bit);
         if (!note)
             continue;
-        proto_item_set_generated(proto_tree_add_string(st, hf_summary_note, tvb, 0, 0, note));
-        g_string_append_printf(text, "%s%s", text->len ? "; " : "", note);
+        proto_item *ni = proto_tree_add_string(st, hf_summary_note, tvb, 0, 0, note);
+        proto_item_set_generated(ni);
+        expert_add_info_format(pinfo, ni, ei, "Episode %u: %s", (guint)ep->id, note);
     }
-    if (text->len)
-        expert_add_info_format(pinfo, top, ei, "Episode %u: %s", (guint)ep->id, text->str);
     if (notes & TCPPROBE_NOTE_KEEPALIVE_ABORT)
         expert_add_info_format(pinfo, top, &ei_keep_alive_abort,
                                "Keep-alive abort: RST after %u unanswered keep-alives", ep->unanswered_in_a_row);

@@ -33,5 +33,6 @@ fn fresh_kernel_captures_match_the_kernel_counters() {
     let tshark = Tshark::new();
     for name in KERNEL_SCENARIOS {
         check_kernel_capture(&tshark, &KernelCapture::load(out_dir.path(), name));
+        check_episodes(&tshark, out_dir.path(), name);
     }
 }

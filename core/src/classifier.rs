@@ -132,7 +132,8 @@ impl Run {
 
     fn refresh_notes(&mut self) {
         let ep = &mut self.ep;
-        let mut n = ep.notes & (notes::PROBES_STOPPED | notes::KEEPALIVE_ABORT);
+        let mut n =
+            ep.notes & (notes::PROBES_STOPPED | notes::KEEPALIVE_ABORT | notes::RST_AFTER_REOPEN);
         if self.doubled {
             n |= notes::PERSIST_BACKOFF;
         }
@@ -354,6 +355,7 @@ impl Classifier {
             if let Some(mut stream) = self.streams.remove(&seg.conn) {
                 if let Some(dir) = stream.direction(seg) {
                     let (me, peer) = stream.halves(dir);
+                    reset_after_reopen(&mut ctx, me);
                     end_run(&mut ctx, me, peer, seg, EndCause::RstFromProber);
                     end_run(&mut ctx, peer, me, seg, EndCause::RstFromProbed);
                 }
@@ -596,6 +598,22 @@ fn mark_unanswered(
             Unanswered::NoReply => run.ep.no_reply += 1,
         }
         run.refresh_notes();
+    }
+}
+
+/// A RST from a prober whose zero-window episode just ended by the window reopening, with nothing
+/// sent in between: the reopened window found no socket, so the prober had given up silently.
+fn reset_after_reopen(ctx: &mut Ctx, prober: &mut Half) {
+    let Some(run) = prober.run.as_mut() else {
+        return;
+    };
+    let Some(end) = run.ep.end else {
+        return;
+    };
+    let silent_since = prober.last_time.is_none_or(|t| t <= end.time);
+    if end.cause == EndCause::WindowReopened && silent_since {
+        run.ep.notes |= notes::RST_AFTER_REOPEN;
+        ctx.events.push_back(Event::Episode(run.ep));
     }
 }
 

@@ -131,9 +131,13 @@ pub mod notes {
     pub const RATE_LIMITED_REPLIES: u32 = 1 << 6;
     /// Some probes got no reply at all (no rate limit explains them).
     pub const UNANSWERED_PROBES: u32 = 1 << 7;
+    /// The prober answered the reopened window with a RST before sending anything else: its
+    /// socket was already gone, aborted silently (TCP_USER_TIMEOUT, tcp_retries2 or the orphan
+    /// limit; Linux sends no RST at that abort).
+    pub const RST_AFTER_REOPEN: u32 = 1 << 8;
 
     /// Every bit with its English text, in display order.
-    pub const ALL: [(u32, &str); 8] = [
+    pub const ALL: [(u32, &str); 9] = [
         (PERSIST_BACKOFF, "persist timer backoff (intervals doubled)"),
         (
             ALL_ANSWERED,
@@ -159,6 +163,10 @@ pub mod notes {
         (
             UNANSWERED_PROBES,
             "probes without reply: lost, or the peer is unreachable",
+        ),
+        (
+            RST_AFTER_REOPEN,
+            "prober answered the reopened window with a RST: it had aborted silently (TCP_USER_TIMEOUT, tcp_retries2 or orphan)",
         ),
     ];
 }

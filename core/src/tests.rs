@@ -641,9 +641,11 @@ fn probes_that_stop_before_the_end_are_noted() {
     let ep = cv.episode().unwrap();
     assert_eq!(ep.end.map(|e| e.cause), Some(EndCause::WindowReopened));
     assert_ne!(ep.notes & notes::PROBES_STOPPED, 0);
-    // The aborted prober answers the reopened window with a RST: no episode left to end.
+    // The aborted prober answers the reopened window with a RST: the ended episode learns why.
     assert_eq!(cv.at(10_000).send(true, RST, 2000, 0, 0, 0), None);
-    assert_eq!(cv.episode(), None);
+    let ep = cv.episode().unwrap();
+    assert_eq!(ep.end.map(|e| e.cause), Some(EndCause::WindowReopened));
+    assert_ne!(ep.notes & notes::RST_AFTER_REOPEN, 0);
 }
 
 // ---- keep-alive series ----

@@ -99,6 +99,7 @@ enum tcpprobe_unanswered {
 #define TCPPROBE_NOTE_KEEPALIVE_SETTINGS_DIFFER (1u << 5)
 #define TCPPROBE_NOTE_RATE_LIMITED_REPLIES (1u << 6)
 #define TCPPROBE_NOTE_UNANSWERED_PROBES (1u << 7)
+#define TCPPROBE_NOTE_RST_AFTER_REOPEN (1u << 8)
 
 /* Bits of keepalive_mismatch: which configured keep-alive setting the timing contradicts. */
 #define TCPPROBE_MISMATCH_IDLE 0x1     /* idle time before the keep-alive vs keep-alive time */
