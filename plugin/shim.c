@@ -669,7 +669,7 @@ static void add_items(proto_tree *tcp_tree, tvbuff_t *tvb, packet_info *pinfo, c
     proto_item_set_generated(ti);
     ti = proto_tree_add_uint(tree, hf_reason, tvb, 0, 0, v->reason);
     proto_item_set_generated(ti);
-    ti = proto_tree_add_boolean(tree, hf_peer_window_zero, tvb, 0, 0, v->peer_window_zero);
+    ti = TCPPROBE_ADD_BOOLEAN(tree, hf_peer_window_zero, tvb, v->peer_window_zero);
     proto_item_set_generated(ti);
     if (v->has_window_closed_in) {
         ti = proto_tree_add_uint(tree, hf_window_closed_in, tvb, 0, 0, (guint32)v->window_closed_in);

@@ -16,6 +16,28 @@
     (WIRESHARK_VERSION_MAJOR > (maj) ||                                                            \
      (WIRESHARK_VERSION_MAJOR == (maj) && WIRESHARK_VERSION_MINOR >= (min)))
 
+/* ---- checked against the 4.0.17, 4.4.19 and 4.6.9 headers (tests/versions/run.sh) ---- */
+#include <epan/packet_info.h>
+#include <epan/proto.h>
+
+/* A boolean item at offset 0, length 0. proto_tree_add_boolean() takes a 32-bit value in 4.0 and
+ * a 64-bit one in 4.4/4.6; the value is normalised to 0/1 so that no flag is lost in a
+ * narrowing conversion on either. Returns the proto_item. */
+#if TCPPROBE_WS_AT_LEAST(4, 2)
+#define TCPPROBE_ADD_BOOLEAN(tree, hf, tvb, value)                                               \
+    proto_tree_add_boolean((tree), (hf), (tvb), 0, 0, (uint64_t)((value) ? 1 : 0))
+#else
+#define TCPPROBE_ADD_BOOLEAN(tree, hf, tvb, value)                                               \
+    proto_tree_add_boolean((tree), (hf), (tvb), 0, 0, (guint32)((value) ? 1 : 0))
+#endif
+
+/* Per-packet memory: wmem_packet_scope() is gone in 4.6; pinfo->pool exists in all three. */
+#define TCPPROBE_PACKET_POOL(pinfo) ((pinfo)->pool)
+
+/* Expert fields: EI_INIT is {-1,-1} up to 4.4 and {0,0} in 4.6. Zero-initialised ones (static
+ * storage, or this initialiser) are accepted by every supported version. */
+#define TCPPROBE_EI_INIT {0, 0}
+
 /* field_info.value: embedded fvalue_t up to 4.0, a pointer from 4.2 on. */
 #if TCPPROBE_WS_AT_LEAST(4, 2)
 #define TCPPROBE_FI_FVALUE(fi) ((fi)->value)
