@@ -170,6 +170,7 @@ static guint8 ws_bit_of_class(guint8 verdict_class)
 
 typedef struct {
     int tcp_layer; /* proto_layer_num of the TCP layer */
+    guint tcp_index; /* its place among the frame's top-level TCP nodes, found again on every pass */
     tcpprobe_verdict verdict;
     guint8 ws_labels;
     guint8 revised_from; /* the tentative class a later packet overturned; 0 = not revised */
@@ -246,18 +247,18 @@ typedef struct {
 static void collect_top_level(proto_node *node, gpointer data)
 {
     frame_layers_t *fl = (frame_layers_t *)data;
-    field_info *fi = PNODE_FINFO(node);
-    if (!fi || !fi->hfinfo)
+    const header_field_info *hfi = TCPPROBE_PNODE_HFINFO(node);
+    if (!hfi)
         return;
-    int id = fi->hfinfo->id;
+    int id = hfi->id;
     if (id == proto_ip || id == proto_ipv6) {
         fl->last_ip_proto = id;
-        fl->last_ip_layer = fi->proto_layer_num;
+        fl->last_ip_layer = TCPPROBE_PNODE_LAYER_NUM(node);
     } else if (id == proto_tcp && fl->n < MAX_TCP_LAYERS) {
         tcp_layer_t *l = &fl->layer[fl->n++];
         memset(l, 0, sizeof(*l));
         l->tcp_node = node;
-        l->tcp_layer = fi->proto_layer_num;
+        l->tcp_layer = TCPPROBE_PNODE_LAYER_NUM(node);
         l->ip_proto = fl->last_ip_proto;
         l->ip_layer = fl->last_ip_layer;
     }
@@ -431,6 +432,7 @@ static frame_result_t *classify_frame(proto_tree *tree, packet_info *pinfo, fram
             }
         }
         r.tcp_layer = l->tcp_layer;
+        r.tcp_index = i;
         r.ws_labels = wireshark_labels(l);
         if (r.verdict.verdict_class == TCPPROBE_CLASS_NONE && r.ws_labels == 0 && r.ended[0] == 0)
             continue;
@@ -726,7 +728,8 @@ static int dissect_tcpprobe(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         return 0;
     for (guint i = 0; i < result->n; i++) {
         const layer_result_t *r = &result->layer[i];
-        tcp_layer_t *l = layer_by_number(&fl, r->tcp_layer);
+        /* By place, not layer number: on later passes 4.6 gives the nodes no field_info. */
+        tcp_layer_t *l = r->tcp_index < fl.n ? &fl.layer[r->tcp_index] : NULL;
         if (l)
             add_items((proto_tree *)l->tcp_node, tvb, pinfo, r);
     }
