@@ -346,6 +346,19 @@ pub fn check_kernel_capture(tshark: &Tshark, cap: &KernelCapture) {
         &[&["-2"]]
     };
     assert!(!single.is_empty(), "{name}: no frames");
+    // The Info column as displayed (packet list, tshark's summary lines) in the two-pass view the
+    // rows come from, and Wireshark's own; a single pass shows the same but on tentative frames.
+    let shown = displayed_info(tshark, &pcap, &["-2"]);
+    let shown_one_pass = displayed_info(tshark, &pcap, &[]);
+    for row in one_pass.iter().filter(|r| r[10] != "1") {
+        assert_eq!(
+            shown_one_pass[row[0].as_str()],
+            shown[row[0].as_str()],
+            "{name} frame {}: single-pass and -2 Info columns differ, not tentative",
+            row[0]
+        );
+    }
+    let wireshark_alone = displayed_info(tshark, &pcap, &["-2", "--disable-protocol", "tcpprobe"]);
 
     let verdict_of: HashMap<&str, &str> = single
         .iter()
@@ -372,7 +385,13 @@ pub fn check_kernel_capture(tshark: &Tshark, cap: &KernelCapture) {
                 "{at}: Wireshark's Keep-Alive left uncorrected"
             );
         }
-        check_info_label(&at, verdict, info);
+        check_info_label(&at, verdict, &shown[frame.as_str()]);
+        check_info_field(
+            &at,
+            info,
+            &shown[frame.as_str()],
+            &wireshark_alone[frame.as_str()],
+        );
         match verdict.as_str() {
             "" => {}
             ZERO_WINDOW_PROBE => {
@@ -503,6 +522,47 @@ pub fn check_kernel_capture(tshark: &Tshark, cap: &KernelCapture) {
             cap.keep_alives,
             "{name}: -V expert {extra:?}"
         );
+    }
+}
+
+/// Whether the Wireshark built against is at least major.minor.
+pub fn wireshark_at_least(major: u32, minor: u32) -> bool {
+    let mut v = WIRESHARK_VERSION
+        .split('.')
+        .map(|p| p.parse::<u32>().unwrap());
+    let (got_major, got_minor) = (v.next().unwrap(), v.next().unwrap());
+    (got_major, got_minor) >= (major, minor)
+}
+
+/// Frame number -> the Info column as Wireshark displays it: tshark's summary line (`-T tabs`),
+/// filled in after every dissector, postdissectors included, ran; the GUI's packet list too.
+pub fn displayed_info(tshark: &Tshark, pcap: &Path, extra: &[&str]) -> HashMap<String, String> {
+    let mut args = vec!["-r", pcap.to_str().unwrap(), "-T", "tabs"];
+    args.extend(["-o", r#"gui.column.format:"No.","%m","Info","%i""#]);
+    args.extend_from_slice(extra);
+    tshark
+        .run(&args)
+        .lines()
+        .map(|l| {
+            let (frame, info) = l
+                .split_once('\t')
+                .unwrap_or_else(|| panic!("summary {l:?}"));
+            (frame.trim().to_string(), info.to_string())
+        })
+        .collect()
+}
+
+/// The `_ws.col.Info` field (`-T fields -e`, display filters). Up to 4.0 tshark reads it from the
+/// finished Info column. From 4.2 on the `_ws.col.*` fields are real fields that Wireshark adds
+/// to the tree just before it calls the postdissectors (epan/dissectors/packet-frame.c,
+/// col_dissect(), "so that they're available for postdissectors"), so there the field holds
+/// Wireshark's own text without tcpprobe's correction, while the displayed column has it.
+/// Wireshark's documented behaviour, not tcpprobe's: the README says so.
+fn check_info_field(at: &str, field: &str, shown: &str, wireshark_alone: &str) {
+    if wireshark_at_least(4, 2) {
+        assert_eq!(field, wireshark_alone, "{at}: _ws.col.Info field");
+    } else {
+        assert_eq!(field, shown, "{at}: _ws.col.Info field");
     }
 }
 
