@@ -56,7 +56,10 @@ fn main() {
         .flag_if_supported("-Wall")
         .flag_if_supported("-Wextra")
         .flag_if_supported("-Wno-unused-parameter")
-        .flag_if_supported("-Wno-missing-field-initializers");
+        .flag_if_supported("-Wno-missing-field-initializers")
+        // ws_compat.h checks that the headers are the version the plugin will declare.
+        .define("TCPPROBE_PC_VERSION_MAJOR", major.to_string().as_str())
+        .define("TCPPROBE_PC_VERSION_MINOR", minor.to_string().as_str());
     for flag in pkg_config(&["--cflags"]).split_whitespace() {
         if let Some(dir) = flag.strip_prefix("-I") {
             shim.include(dir);

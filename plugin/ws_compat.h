@@ -16,6 +16,14 @@
     (WIRESHARK_VERSION_MAJOR > (maj) ||                                                            \
      (WIRESHARK_VERSION_MAJOR == (maj) && WIRESHARK_VERSION_MINOR >= (min)))
 
+/* build.rs defines the major.minor that pkg-config named, which the plugin declares to Wireshark's
+ * loader (plugin_want_major/minor): the headers compiled against must be that very version. */
+#if defined(TCPPROBE_PC_VERSION_MAJOR) &&                                                        \
+    (WIRESHARK_VERSION_MAJOR != TCPPROBE_PC_VERSION_MAJOR ||                                     \
+     WIRESHARK_VERSION_MINOR != TCPPROBE_PC_VERSION_MINOR)
+#error "tcpprobe: the Wireshark headers found are not the version pkg-config names: check TCPPROBE_WIRESHARK_PC (a wireshark.pc whose includedir is another installation's)"
+#endif
+
 /* ---- checked against the 4.0.17, 4.4.19 and 4.6.9 headers (tests/versions/run.sh) ---- */
 #include <epan/packet_info.h>
 #include <epan/proto.h>
