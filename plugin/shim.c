@@ -582,7 +582,7 @@ static void add_episode_items(proto_tree *tree, tvbuff_t *tvb, packet_info *pinf
         const char *why = tcpprobe_unanswered_description(r->unanswered);
         expert_add_info_format(pinfo, ti, &ei_unanswered, "Probe %s", why ? why : "unanswered");
     }
-    ti = proto_tree_add_boolean(tree, hf_tentative, tvb, 0, 0, v->tentative);
+    ti = TCPPROBE_ADD_BOOLEAN(tree, hf_tentative, tvb, v->tentative);
     proto_item_set_generated(ti);
     if (r->revised_from) {
         ti = proto_tree_add_uint(tree, hf_revised_from, tvb, 0, 0, r->revised_from);

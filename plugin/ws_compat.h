@@ -92,14 +92,6 @@ static inline int tcpprobe_pnode_layer_num(proto_node *node)
 #define TCPPROBE_FI_FVALUE(fi) ((fi)->value)
 #else
 #define TCPPROBE_FI_FVALUE(fi) (&(fi)->value)
-/* Boolean preferences: gboolean (int) up to 4.0, C99 bool from 4.2 on. */
-#if TCPPROBE_WS_AT_LEAST(4, 2)
-#include <stdbool.h>
-typedef bool tcpprobe_pref_bool;
-#else
-typedef gboolean tcpprobe_pref_bool;
-#endif
-
 #endif
 
 /* plugin_describe() and its flags exist from 4.4 on; 4.0 never asks. */
@@ -108,14 +100,6 @@ typedef gboolean tcpprobe_pref_bool;
 #define TCPPROBE_PLUGIN_DESCRIPTION ((uint32_t)WS_PLUGIN_DESC_DISSECTOR)
 #else
 #define TCPPROBE_PLUGIN_DESCRIPTION ((uint32_t)0)
-/* Boolean preferences: gboolean (int) up to 4.0, C99 bool from 4.2 on. */
-#if TCPPROBE_WS_AT_LEAST(4, 2)
-#include <stdbool.h>
-typedef bool tcpprobe_pref_bool;
-#else
-typedef gboolean tcpprobe_pref_bool;
-#endif
-
 #endif
 
 /* Boolean preferences: gboolean (int) up to 4.0, C99 bool from 4.2 on. */
