@@ -6,12 +6,13 @@
 //! there so no personal plugin or preference of the machine's user can interfere.
 #![allow(dead_code)]
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 pub const WIRESHARK_VERSION: &str = env!("TCPPROBE_WIRESHARK_VERSION");
 
@@ -75,6 +76,8 @@ pub fn make_readable(path: &Path) {
 /// A tshark that loads exactly the plugin under test and nothing from the user's setup.
 pub struct Tshark {
     pub dir: TempDir,
+    /// Names of the FT_BOOLEAN fields this tshark knows (`tshark -G fields`), read once.
+    booleans: OnceLock<HashSet<String>>,
 }
 
 impl Tshark {
@@ -108,7 +111,10 @@ impl Tshark {
         }
         fs::create_dir_all(dir.path().join("home")).expect("create home");
         make_readable(&dir.path().join("home"));
-        Tshark { dir }
+        Tshark {
+            dir,
+            booleans: OnceLock::new(),
+        }
     }
 
     /// Copies a capture where the unprivileged tshark can read it.
@@ -178,7 +184,8 @@ impl Tshark {
         String::from_utf8(out.stdout).expect("tshark prints UTF-8")
     }
 
-    /// `-T fields` output: one row per frame, one column per field.
+    /// `-T fields` output: one row per frame, one column per field. Booleans read `1`/`0` in
+    /// every version: Wireshark prints them so up to 4.0 and as `True`/`False` from 4.2 on.
     pub fn fields(&self, capture: &Path, extra: &[&str], fields: &[&str]) -> Vec<Vec<String>> {
         let mut args: Vec<&str> = vec!["-r", capture.to_str().unwrap(), "-T", "fields"];
         args.extend(["-E", "separator=\t", "-E", "occurrence=f"]);
@@ -186,9 +193,27 @@ impl Tshark {
         for f in fields {
             args.extend(["-e", f]);
         }
+        let booleans = self.booleans.get_or_init(|| {
+            self.run(&["-G", "fields"])
+                .lines()
+                .map(|l| l.split('\t').collect::<Vec<_>>())
+                .filter(|c| c.len() > 3 && c[0] == "F" && c[3] == "FT_BOOLEAN")
+                .map(|c| c[2].to_string())
+                .collect()
+        });
+        let is_boolean: Vec<bool> = fields.iter().map(|f| booleans.contains(*f)).collect();
         self.run(&args)
             .lines()
-            .map(|l| l.split('\t').map(str::to_string).collect())
+            .map(|l| {
+                l.split('\t')
+                    .zip(is_boolean.iter().chain(std::iter::repeat(&false)))
+                    .map(|(v, &b)| match (b, v) {
+                        (true, "True") => "1".to_string(),
+                        (true, "False") => "0".to_string(),
+                        _ => v.to_string(),
+                    })
+                    .collect()
+            })
             .collect()
     }
 }
