@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # tests/versions/verdicts.sh PLUGIN_SO OUT - writes tcpprobe's own verdicts on every capture
 # (tests/captures/kernel and ../shared/captures), single-pass and two-pass (-2), one line per
-# frame that tcpprobe calls a probe, keep-alive or reply, to OUT. tests/versions/run.sh makes
+# frame where tcpprobe shows something of its own (verdict, episode fields, summary), to OUT. tests/versions/run.sh makes
 # this table with each Wireshark version and requires them to be identical. Only tcpprobe's
 # fields are written, and in one format: Wireshark's own labels (tcp.analysis.*, and so
-# tcpprobe.corrected) differ between versions (4.2+ labels some ACKs that 4.0 does not, and
-# tcpprobe then shows verdict 0, "none of these", where 4.0 shows nothing: both mean no probe,
-# so verdict-0 rows are left out); -T fields prints booleans as 1/0 in 4.0 and True/False from
-# 4.2 on (written 1/0 here); time fields are left out, their text format being Wireshark's.
+# tcpprobe.corrected) are not the same in every version on every frame, and where only
+# Wireshark labelled a frame tcpprobe shows verdict 0, "none of these", which means no probe as
+# much as no row does (so rows with verdict 0 and no other tcpprobe field are left out),
+# and a postdissector does not see every label on 4.0's first pass; -T fields prints booleans
+# as 1/0 in 4.0 and True/False from 4.2 on (written 1/0 here); time and ratio fields are left
+# out, their text format being Wireshark's.
 # Run from the repository.
 #
 # tshark loads exactly PLUGIN_SO (WIRESHARK_PLUGIN_DIR), as user nobody when run as root
@@ -15,7 +17,7 @@
 set -euo pipefail
 export LC_ALL=C # the captures' order (globs) and the table must not depend on the locale
 
-[ $# -eq 2 ] || { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[ $# -eq 2 ] || { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 so=$1
 out=$2
 repo=$(pwd)
@@ -32,8 +34,15 @@ chmod 0777 "$tmp/home"
 as_user=()
 [ "$(id -u)" -ne 0 ] || as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 
+# Every tcpprobe field but times and ratios (their text is Wireshark's formatting).
 fields=(frame.number tcp.stream tcpprobe.verdict tcpprobe.style tcpprobe.reason
-    tcpprobe.peer_window_zero tcpprobe.window_closed_in tcpprobe.answers)
+    tcpprobe.peer_window_zero tcpprobe.window_closed_in tcpprobe.answers tcpprobe.episode
+    tcpprobe.probe_number tcpprobe.answered_in tcpprobe.unanswered tcpprobe.tentative
+    tcpprobe.revised_from tcpprobe.keepalive_mismatch tcpprobe.window_reopened_in
+    tcpprobe.summary.kind tcpprobe.summary.probes tcpprobe.summary.zero_window_probes
+    tcpprobe.summary.keep_alives tcpprobe.summary.answered tcpprobe.summary.rate_limited
+    tcpprobe.summary.no_reply tcpprobe.summary.end tcpprobe.summary.window_closed_in
+    tcpprobe.summary.first_probe)
 field_args=()
 for f in "${fields[@]}"; do field_args+=(-e "$f"); done
 
@@ -50,11 +59,15 @@ for cap in "$repo"/tests/captures/kernel/*.pcap "$repo"/../shared/captures/*.pca
         # integration tests check that the plugin does not change that. Here only the lines count.
         "${as_user[@]}" env -i PATH="$PATH" HOME="$tmp/home" LC_ALL=C.UTF-8 \
             WIRESHARK_PLUGIN_DIR="$tmp/plugins" \
-            tshark -r "$tmp/capture" "${extra[@]}" -Y tcpprobe -T fields -E separator=, \
+            tshark -r "$tmp/capture" "${extra[@]}" -Y tcpprobe -T fields -E separator=/t \
             "${field_args[@]}" 2>/dev/null |
-            awk -F, -v OFS=, -v at="$name $mode " '$3 != "0" {
-                if ($6 == "True") $6 = 1; else if ($6 == "False") $6 = 0
-                print at $0
+            awk -F '\t' -v OFS='\t' -v at="$name $mode " '{
+                rest = 0
+                for (i = 4; i <= NF; i++) {
+                    gsub(/True/, "1", $i); gsub(/False/, "0", $i)
+                    if ($i != "") rest = 1
+                }
+                if ($3 != "0" || rest) print at $0
             }' >>"$out.tmp" || true
     done
     n=$((n + 1))
