@@ -837,7 +837,9 @@ pub fn check_episodes(tshark: &Tshark, dir: &Path, name: &str) {
             // or RST. Everything else about them is compared above.
             let keepalives_in_zero_window =
                 e["kind"] == "keepalive" && r.get("tcpprobe.summary.kind") == "1";
-            if !keepalives_in_zero_window {
+            if keepalives_in_zero_window {
+                assert_eq!(r.get("tcpprobe.summary.end"), end_code("reopened"), "{at}");
+            } else {
                 assert_eq!(
                     r.get("tcpprobe.summary.end"),
                     end_code(end),
@@ -877,7 +879,10 @@ pub fn check_episodes(tshark: &Tshark, dir: &Path, name: &str) {
 
     // Probes tcpprobe calls unanswered because of the rate limit: the probed kernel counted each
     // reply it held back (TcpExtTCPACKSkippedSeq).
-    if let Some(skipped) = j["kernel_extra"]["TcpExtTCPACKSkippedSeq"].as_u64() {
+    {
+        let skipped = j["kernel_extra"]["TcpExtTCPACKSkippedSeq"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{name}: no kernel_extra.TcpExtTCPACKSkippedSeq"));
         let rate_limited = rows
             .values()
             .filter(|r| r.get("tcpprobe.unanswered") == "1")
