@@ -374,6 +374,15 @@ impl Classifier {
                 0
             }
         };
+        // A SYN that is not a retransmission of this side's own SYN opens a new connection on
+        // the same port pair (a caller that ids connections by their endpoints cannot tell).
+        if seg.flags.syn()
+            && !seg.flags.ack()
+            && stream.half[dir].next_seq.is_some_and(|n| n != seg.seq + 1)
+        {
+            *stream = Stream::new(seg.src, seg.dst);
+        }
+        let dir = stream.direction(seg).unwrap_or(0);
         let me = &stream.half[dir];
         if me.last_signature == Some(Signature::from(seg))
             && me
