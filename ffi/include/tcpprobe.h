@@ -22,6 +22,7 @@
 #ifndef TCPPROBE_H
 #define TCPPROBE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -231,6 +232,27 @@ tcpprobe_status tcpprobe_classifier_reset(tcpprobe_classifier *classifier);
 /* Classify one segment and advance the state; *out is always fully written on TCPPROBE_OK. */
 tcpprobe_status tcpprobe_classify(tcpprobe_classifier *classifier, const tcpprobe_segment *segment,
                                   tcpprobe_verdict *out);
+
+/* Link types tcpprobe_decode_frame() reads: pcap's LINKTYPE_* numbers. */
+#define TCPPROBE_LINK_NULL 0         /* BSD loopback */
+#define TCPPROBE_LINK_ETHERNET 1     /* with 802.1Q / QinQ tags */
+#define TCPPROBE_LINK_RAW 101        /* raw IPv4 or IPv6 */
+#define TCPPROBE_LINK_LOOP 108       /* OpenBSD loopback */
+#define TCPPROBE_LINK_LINUX_SLL 113  /* Linux cooked capture v1 */
+#define TCPPROBE_LINK_IPV4 228
+#define TCPPROBE_LINK_IPV6 229
+#define TCPPROBE_LINK_LINUX_SLL2 276 /* Linux cooked capture v2 */
+
+/* Read the TCP segment of a captured frame: `frame` holds the `captured_len` captured bytes from
+ * the link layer on. On TCPPROBE_OK, *found is 1 and *out the segment (with `packet`, `time_ns`,
+ * and a connection id shared by both directions) when the frame carries one; *found is 0 and
+ * *out zeroed when it does not: another link type, not IP or not TCP, an IP fragment, cut by the
+ * snap length before the first 16 bytes of the TCP header, or headers that contradict
+ * themselves. The payload length comes from the IP header, never from the captured bytes.
+ * `frame` may be NULL only when captured_len is 0. */
+tcpprobe_status tcpprobe_decode_frame(uint32_t link_type, const uint8_t *frame, size_t captured_len,
+                                      uint64_t packet, uint64_t time_ns, tcpprobe_segment *out,
+                                      uint8_t *found);
 
 /* Write the default (Linux) configuration into *out. */
 tcpprobe_status tcpprobe_config_default(tcpprobe_config *out);

@@ -9,6 +9,8 @@ use std::ffi::{c_char, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::OnceLock;
 
+use tcpprobe_wire::LinkType;
+
 use tcpprobe_core::{
     notes, Class, Classifier, Config, EndCause, Endpoint, Episode, EpisodeEnd, EpisodeKind, Event,
     KeepAliveSettings, ProbeStyle, Reason, Segment, SeqNumber, TcpFlags, Timestamp, Unanswered,
@@ -155,6 +157,28 @@ impl From<&TcpprobeSegment> for Segment {
             flags: TcpFlags(s.flags),
             window: s.window,
             window_scale: (s.has_window_scale != 0).then_some(s.window_scale),
+            payload_len: s.payload_len,
+        }
+    }
+}
+
+impl From<&Segment> for TcpprobeSegment {
+    fn from(s: &Segment) -> TcpprobeSegment {
+        TcpprobeSegment {
+            packet: s.packet,
+            time_ns: s.time.0,
+            conn: s.conn,
+            src_addr: s.src.addr,
+            dst_addr: s.dst.addr,
+            src_port: s.src.port,
+            dst_port: s.dst.port,
+            seq: s.seq.0,
+            ack: s.ack.0,
+            flags: s.flags.0,
+            window: s.window,
+            has_window_scale: s.window_scale.is_some() as u8,
+            window_scale: s.window_scale.unwrap_or(0),
+            reserved: [0; 2],
             payload_len: s.payload_len,
         }
     }
@@ -402,6 +426,41 @@ pub unsafe extern "C" fn tcpprobe_classify(
         });
     }
     status
+}
+
+/// # Safety
+/// `frame` must be NULL or valid for reading `captured_len` bytes; `out` and `found` NULL or
+/// valid for writing.
+#[no_mangle]
+pub unsafe extern "C" fn tcpprobe_decode_frame(
+    link_type: u32,
+    frame: *const u8,
+    captured_len: usize,
+    packet: u64,
+    time_ns: u64,
+    out: *mut TcpprobeSegment,
+    found: *mut u8,
+) -> TcpprobeStatus {
+    boundary(|| {
+        if out.is_null() || found.is_null() || (frame.is_null() && captured_len > 0) {
+            return TcpprobeStatus::NullArgument;
+        }
+        let bytes: &[u8] = if captured_len == 0 {
+            &[]
+        } else {
+            // SAFETY: checked non-null; the caller promises captured_len readable bytes.
+            unsafe { std::slice::from_raw_parts(frame, captured_len) }
+        };
+        let decoded = LinkType::from_pcap(link_type)
+            .and_then(|link| tcpprobe_wire::decode(link, bytes).ok())
+            .map(|facts| TcpprobeSegment::from(&facts.segment(packet, Timestamp(time_ns))));
+        // SAFETY: both checked non-null above.
+        unsafe {
+            found.write(decoded.is_some() as u8);
+            out.write(decoded.unwrap_or_default());
+        }
+        TcpprobeStatus::Ok
+    })
 }
 
 /// # Safety

@@ -179,4 +179,13 @@ fn header_layout_matches_rust_and_c_classifies_through_it() {
         c["null"], "1",
         "NULL arguments must return TCPPROBE_NULL_ARGUMENT"
     );
+    assert_eq!(
+        c["decode"], "0 1 42 1 4000 80 7 0x10 0 5",
+        "the frame's TCP facts, the length from the IP header"
+    );
+    assert_eq!(
+        c["decode_other"], "0 0",
+        "an IP packet read as Ethernet is no TCP segment"
+    );
+    assert_eq!(c["decode_null"], "1");
 }

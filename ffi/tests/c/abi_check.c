@@ -99,6 +99,24 @@ int main(void)
     printf("configure %d\n", (int)tcpprobe_classifier_configure(c, &cfg));
     printf("note %s\n", tcpprobe_note_description(TCPPROBE_NOTE_KEEPALIVE_ABORT));
     printf("null %d\n", (int)tcpprobe_classify(c, NULL, NULL));
+
+    /* Raw IPv4: 10.0.0.1:4000 -> 10.0.0.2:80, seq 7, ack 9, ACK, window 0, 5 bytes of payload
+     * of which only 2 were captured. */
+    static const uint8_t frame[] = {
+        0x45, 0, 0, 45, 0, 0, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+        0x0f, 0xa0, 0, 80, 0, 0, 0, 7, 0, 0, 0, 9, 0x50, 0x10, 0, 0, 0, 0, 0, 0,
+        'h', 'e'};
+    tcpprobe_segment decoded;
+    uint8_t found = 9;
+    tcpprobe_status st = tcpprobe_decode_frame(TCPPROBE_LINK_RAW, frame, sizeof(frame), 42, 1000,
+                                               &decoded, &found);
+    printf("decode %d %u %llu %u %u %u %u 0x%x %u %u\n", (int)st, found,
+           (unsigned long long)decoded.packet, decoded.src_addr[3], decoded.src_port,
+           decoded.dst_port, decoded.seq, decoded.flags, decoded.window, decoded.payload_len);
+    st = tcpprobe_decode_frame(TCPPROBE_LINK_ETHERNET, frame, sizeof(frame), 1, 1, &decoded, &found);
+    printf("decode_other %d %u\n", (int)st, found);
+    printf("decode_null %d\n", (int)tcpprobe_decode_frame(TCPPROBE_LINK_RAW, NULL, 3, 1, 1, &decoded,
+                                                         &found));
     tcpprobe_classifier_free(c);
     return 0;
 }
