@@ -34,6 +34,8 @@ fn pkg_config(args: &[&str]) -> String {
 fn main() {
     for f in [
         "plugin/shim.c",
+        "plugin/extract.c",
+        "plugin/extract.h",
         "plugin/shim.h",
         "plugin/ws_compat.h",
         "ffi/include/tcpprobe.h",
@@ -51,6 +53,7 @@ fn main() {
 
     let mut shim = cc::Build::new();
     shim.file("plugin/shim.c")
+        .file("plugin/extract.c")
         .include("plugin")
         .include("ffi/include")
         .flag_if_supported("-Wall")

@@ -1,12 +1,14 @@
 /*
- * shim.c - the epan postdissector: Wireshark fields in, tcpprobe verdicts out.
+ * shim.c - the epan postdissector: frames in, tcpprobe verdicts out.
  *
- * Data flows one way: TCP fields of the frame (extraction) -> tcpprobe_classify() in the Rust core
- * (decoding) -> generated items, expert info and the Info column (display). The classifier is
+ * Data flows one way: the frame's TCP segment (extract.c: from the frame's bytes, never from the
+ * protocol tree) -> tcpprobe_classify() in the Rust core -> expert info and the Info column in
+ * every dissection, and generated items wherever the dissection has a tree. The classifier is
  * called only on the first pass; its verdicts are stored per frame, only where there is one, and
  * its events (episodes, tentative verdicts made final, unanswered probes) update those stored
  * results. A single pass shows what was known at each frame, marking tentative verdicts; every
- * later dissection (tshark -2, the GUI's clicks, columns) shows the refined, whole-capture view.
+ * later dissection (tshark -2, the GUI's clicks, columns, the Expert Information dialog) shows
+ * the refined, whole-capture view.
  *
  * Wireshark reports errors by longjmp. No Wireshark function is called while a Rust frame is on
  * the stack: the Rust side is only entered through tcpprobe_classify() and friends, which return
@@ -23,12 +25,10 @@
 #include <epan/prefs.h>
 #include <epan/proto.h>
 
+#include "extract.h"
 #include "shim.h"
 #include "tcpprobe.h"
 #include "ws_compat.h"
-
-/* A frame rarely holds more than one real TCP layer (tunnels); more are ignored. */
-#define MAX_TCP_LAYERS 4
 
 /* ---- registration data ---- */
 
@@ -98,49 +98,7 @@ static guint pref_keepalive_probes = 9;
 static guint pref_invalid_ratelimit_ms = 500;
 static tcpprobe_pref_bool pref_rewrite_info = TRUE;
 
-/* ---- fields read from other dissectors ---- */
-
-enum tcp_field {
-    F_STREAM,
-    F_SRCPORT,
-    F_DSTPORT,
-    F_SEQ,
-    F_ACK,
-    F_FLAGS,
-    F_WINDOW,
-    F_LEN,
-    F_WSCALE,
-    /* Wireshark's own labels, to say when tcpprobe corrects them. */
-    F_WS_KEEP_ALIVE,
-    F_WS_KEEP_ALIVE_ACK,
-    F_WS_ZERO_WINDOW_PROBE,
-    F_WS_ZERO_WINDOW_PROBE_ACK,
-    F_TCP_COUNT
-};
-
-static const char *const tcp_field_names[F_TCP_COUNT] = {
-    "tcp.stream",          "tcp.srcport",
-    "tcp.dstport",         "tcp.seq_raw",
-    "tcp.ack_raw",         "tcp.flags",
-    "tcp.window_size_value", "tcp.len",
-    "tcp.options.wscale.shift",
-    "tcp.analysis.keep_alive", "tcp.analysis.keep_alive_ack",
-    "tcp.analysis.zero_window_probe", "tcp.analysis.zero_window_probe_ack",
-};
-
-enum addr_field { A_IP_SRC, A_IP_DST, A_IPV6_SRC, A_IPV6_DST, A_COUNT };
-static const char *const addr_field_names[A_COUNT] = {"ip.src", "ip.dst", "ipv6.src", "ipv6.dst"};
-
-static int tcp_field_ids[F_TCP_COUNT];
-static int addr_field_ids[A_COUNT];
-static int proto_tcp = -1, proto_ip = -1, proto_ipv6 = -1;
-static gboolean field_ids_resolved;
-
-/* Bits of Wireshark's own labels on a segment. */
-#define WS_KEEP_ALIVE 0x1
-#define WS_KEEP_ALIVE_ACK 0x2
-#define WS_ZERO_WINDOW_PROBE 0x4
-#define WS_ZERO_WINDOW_PROBE_ACK 0x8
+static int proto_tcp = -1;
 
 /* The Info column label of each class, the Wireshark label bit it corresponds to, and the text
  * Wireshark's TCP dissector prepends for that bit. */
@@ -169,19 +127,13 @@ static guint8 ws_bit_of_class(guint8 verdict_class)
 /* ---- per-frame results, stored only for frames that have something to show ---- */
 
 typedef struct {
-    int tcp_layer; /* proto_layer_num of the TCP layer */
-    guint tcp_index; /* its place among the frame's top-level TCP nodes, found again on every pass */
     tcpprobe_verdict verdict;
-    guint8 ws_labels;
+    guint8 ws_labels;    /* WS_* bits, when ws_labels_known */
+    guint8 ws_labels_known;
     guint8 revised_from; /* the tentative class a later packet overturned; 0 = not revised */
     guint8 unanswered;   /* enum tcpprobe_unanswered, once known; 0 = answered or not yet known */
     guint32 answered_in; /* frame of the reply to this probe; 0 = none seen */
     guint64 ended[2];    /* ids of episodes that ended in this segment; 0 = none */
-} layer_result_t;
-
-typedef struct {
-    guint n;
-    layer_result_t layer[MAX_TCP_LAYERS];
 } frame_result_t;
 
 /* Frame number -> frame_result_t, and episode id -> newest tcpprobe_episode. Both are emptied
@@ -196,14 +148,11 @@ static frame_result_t *result_of_frame(guint64 packet)
     return (frame_result_t *)wmem_map_lookup(frame_results, GUINT_TO_POINTER((guint)packet));
 }
 
-/* The layer of a stored frame that carries a probe verdict (the one events refer to). */
-static layer_result_t *probe_layer_of_frame(guint64 packet)
+/* A stored frame that carries a probe verdict (the frames events refer to). */
+static frame_result_t *probe_of_frame(guint64 packet)
 {
     frame_result_t *fr = result_of_frame(packet);
-    for (guint i = 0; fr && i < fr->n; i++)
-        if (fr->layer[i].verdict.has_episode)
-            return &fr->layer[i];
-    return NULL;
+    return fr && fr->verdict.has_episode ? fr : NULL;
 }
 
 static const tcpprobe_episode *episode_by_id(guint64 id)
@@ -223,156 +172,15 @@ static void store_episode(const tcpprobe_episode *ep)
     *stored = *ep;
 }
 
-/* ---- extraction ---- */
-
-/* One top-level TCP layer of the frame and what was found for it. */
-typedef struct {
-    proto_node *tcp_node;
-    int tcp_layer;
-    int ip_proto; /* proto_ip, proto_ipv6, or -1 when no IP layer precedes it */
-    int ip_layer;
-    field_info *fields[F_TCP_COUNT];
-    field_info *src_addr, *dst_addr;
-} tcp_layer_t;
-
-typedef struct {
-    guint n;
-    tcp_layer_t layer[MAX_TCP_LAYERS];
-    int last_ip_proto, last_ip_layer;
-} frame_layers_t;
-
-/* Top-level TCP nodes are the frame's real TCP layers; a TCP header quoted inside an ICMP error
- * sits below the ICMP node and is rightly skipped. The IP node just before a TCP node carries its
- * addresses. */
-static void collect_top_level(proto_node *node, gpointer data)
-{
-    frame_layers_t *fl = (frame_layers_t *)data;
-    const header_field_info *hfi = TCPPROBE_PNODE_HFINFO(node);
-    if (!hfi)
-        return;
-    int id = hfi->id;
-    if (id == proto_ip || id == proto_ipv6) {
-        fl->last_ip_proto = id;
-        fl->last_ip_layer = TCPPROBE_PNODE_LAYER_NUM(node);
-    } else if (id == proto_tcp && fl->n < MAX_TCP_LAYERS) {
-        tcp_layer_t *l = &fl->layer[fl->n++];
-        memset(l, 0, sizeof(*l));
-        l->tcp_node = node;
-        l->tcp_layer = TCPPROBE_PNODE_LAYER_NUM(node);
-        l->ip_proto = fl->last_ip_proto;
-        l->ip_layer = fl->last_ip_layer;
-    }
-}
-
-static void find_layers(proto_tree *tree, frame_layers_t *fl)
-{
-    fl->n = 0;
-    fl->last_ip_proto = -1;
-    fl->last_ip_layer = -1;
-    if (tree)
-        proto_tree_children_foreach(tree, collect_top_level, fl);
-}
-
-static tcp_layer_t *layer_by_number(frame_layers_t *fl, int tcp_layer)
-{
-    for (guint i = 0; i < fl->n; i++)
-        if (fl->layer[i].tcp_layer == tcp_layer)
-            return &fl->layer[i];
-    return NULL;
-}
-
-static void extract_fields(proto_tree *tree, frame_layers_t *fl)
-{
-    for (int f = 0; f < F_TCP_COUNT; f++) {
-        GPtrArray *found = tcp_field_ids[f] > 0 ? proto_get_finfo_ptr_array(tree, tcp_field_ids[f]) : NULL;
-        for (guint i = 0; found && i < found->len; i++) {
-            field_info *fi = (field_info *)g_ptr_array_index(found, i);
-            tcp_layer_t *l = layer_by_number(fl, fi->proto_layer_num);
-            if (l && !l->fields[f])
-                l->fields[f] = fi;
-        }
-    }
-    for (int a = 0; a < A_COUNT; a++) {
-        GPtrArray *found = addr_field_ids[a] > 0 ? proto_get_finfo_ptr_array(tree, addr_field_ids[a]) : NULL;
-        int want_proto = (a == A_IP_SRC || a == A_IP_DST) ? proto_ip : proto_ipv6;
-        gboolean is_src = (a == A_IP_SRC || a == A_IPV6_SRC);
-        for (guint i = 0; found && i < found->len; i++) {
-            field_info *fi = (field_info *)g_ptr_array_index(found, i);
-            for (guint k = 0; k < fl->n; k++) {
-                tcp_layer_t *l = &fl->layer[k];
-                if (l->ip_proto != want_proto || l->ip_layer != fi->proto_layer_num)
-                    continue;
-                field_info **slot = is_src ? &l->src_addr : &l->dst_addr;
-                if (!*slot)
-                    *slot = fi;
-            }
-        }
-    }
-}
-
-static guint32 uint_of(const field_info *fi)
-{
-    return fi ? fvalue_get_uinteger(TCPPROBE_FI_FVALUE((field_info *)fi)) : 0;
-}
-
-/* Copies an address field's bytes from the packet (the same in every Wireshark version, unlike
- * the fvalue accessors for addresses). */
-static void addr_of(const field_info *fi, guint8 out[16])
-{
-    memset(out, 0, 16);
-    if (fi && fi->ds_tvb && fi->length > 0 && fi->length <= 16 &&
-        tvb_bytes_exist(fi->ds_tvb, fi->start, fi->length))
-        tvb_memcpy(fi->ds_tvb, out, fi->start, fi->length);
-}
-
-/* Builds the segment for one TCP layer; FALSE when the layer lacks what the core needs
- * (a truncated or malformed header). */
-static gboolean segment_of(const tcp_layer_t *l, const packet_info *pinfo, tcpprobe_segment *seg)
-{
-    static const enum tcp_field required[] = {F_STREAM, F_SRCPORT, F_DSTPORT, F_SEQ,
-                                              F_FLAGS,  F_WINDOW,  F_LEN};
-    for (size_t i = 0; i < G_N_ELEMENTS(required); i++)
-        if (!l->fields[required[i]])
-            return FALSE;
-
-    memset(seg, 0, sizeof(*seg));
-    seg->packet = pinfo->num;
-    if (pinfo->abs_ts.secs >= 0)
-        seg->time_ns = (guint64)pinfo->abs_ts.secs * 1000000000u + (guint64)pinfo->abs_ts.nsecs;
-    seg->conn = uint_of(l->fields[F_STREAM]);
-    addr_of(l->src_addr, seg->src_addr);
-    addr_of(l->dst_addr, seg->dst_addr);
-    seg->src_port = (guint16)uint_of(l->fields[F_SRCPORT]);
-    seg->dst_port = (guint16)uint_of(l->fields[F_DSTPORT]);
-    seg->seq = uint_of(l->fields[F_SEQ]);
-    seg->ack = uint_of(l->fields[F_ACK]);
-    seg->flags = (guint16)uint_of(l->fields[F_FLAGS]);
-    seg->window = (guint16)uint_of(l->fields[F_WINDOW]);
-    if (l->fields[F_WSCALE]) {
-        seg->has_window_scale = 1;
-        seg->window_scale = (guint8)uint_of(l->fields[F_WSCALE]);
-    }
-    seg->payload_len = uint_of(l->fields[F_LEN]);
-    return TRUE;
-}
-
-static guint8 wireshark_labels(const tcp_layer_t *l)
-{
-    return (l->fields[F_WS_KEEP_ALIVE] ? WS_KEEP_ALIVE : 0) |
-           (l->fields[F_WS_KEEP_ALIVE_ACK] ? WS_KEEP_ALIVE_ACK : 0) |
-           (l->fields[F_WS_ZERO_WINDOW_PROBE] ? WS_ZERO_WINDOW_PROBE : 0) |
-           (l->fields[F_WS_ZERO_WINDOW_PROBE_ACK] ? WS_ZERO_WINDOW_PROBE_ACK : 0);
-}
-
 /* ---- decoding: first pass only ---- */
 
 /* Applies the events of the segment just classified: episode snapshots, tentative verdicts
  * made final, probes found unanswered. They refer to earlier frames, or end episodes here. */
-static void apply_events(guint64 packet, layer_result_t *here)
+static void apply_events(guint64 packet, frame_result_t *here)
 {
     tcpprobe_event e;
     while (tcpprobe_poll_event(classifier, &e) == TCPPROBE_OK && e.kind != TCPPROBE_EVENT_NONE) {
-        layer_result_t *r;
+        frame_result_t *r;
         switch (e.kind) {
         case TCPPROBE_EVENT_EPISODE:
             store_episode(&e.episode);
@@ -386,7 +194,7 @@ static void apply_events(guint64 packet, layer_result_t *here)
             }
             break;
         case TCPPROBE_EVENT_SETTLED:
-            r = probe_layer_of_frame(e.packet);
+            r = probe_of_frame(e.packet);
             if (!r)
                 break;
             if (r->verdict.verdict_class != e.verdict_class && !r->revised_from)
@@ -396,7 +204,7 @@ static void apply_events(guint64 packet, layer_result_t *here)
             r->verdict.tentative = 0;
             break;
         case TCPPROBE_EVENT_UNANSWERED:
-            r = probe_layer_of_frame(e.packet);
+            r = probe_of_frame(e.packet);
             if (r)
                 r->unanswered = e.unanswered;
             break;
@@ -406,50 +214,39 @@ static void apply_events(guint64 packet, layer_result_t *here)
     }
 }
 
-static frame_result_t *classify_frame(proto_tree *tree, packet_info *pinfo, frame_layers_t *fl)
+/* Classifies the frame's segment; stores and returns its result when there is something to show
+ * (a verdict, an episode ending here, or a label of Wireshark's to correct). */
+static frame_result_t *classify_frame(tvbuff_t *tvb, packet_info *pinfo)
 {
-    frame_result_t result;
-    memset(&result, 0, sizeof(result));
-    extract_fields(tree, fl);
-    guint64 packet = pinfo->num;
-    for (guint i = 0; i < fl->n; i++) {
-        const tcp_layer_t *l = &fl->layer[i];
-        tcpprobe_segment seg;
-        layer_result_t r;
-        memset(&r, 0, sizeof(r));
-        if (!segment_of(l, pinfo, &seg))
-            continue;
-        if (seg.time_ns > capture_end_ns)
-            capture_end_ns = seg.time_ns;
-        if (tcpprobe_classify(classifier, &seg, &r.verdict) != TCPPROBE_OK)
-            continue; /* the core reset itself; this segment simply gets no verdict */
-        apply_events(packet, &r);
-        if (r.verdict.has_answers) {
-            layer_result_t *probe = probe_layer_of_frame(r.verdict.answers);
-            if (probe) {
-                probe->answered_in = (guint32)packet;
-                probe->unanswered = 0;
-            }
+    tcpprobe_segment seg;
+    if (!tcpprobe_extract_segment(tvb, pinfo, &seg))
+        return NULL;
+    if (seg.time_ns > capture_end_ns)
+        capture_end_ns = seg.time_ns;
+    frame_result_t r;
+    memset(&r, 0, sizeof(r));
+    if (tcpprobe_classify(classifier, &seg, &r.verdict) != TCPPROBE_OK)
+        return NULL; /* the core reset itself; this segment simply gets no verdict */
+    apply_events(seg.packet, &r);
+    if (r.verdict.has_answers) {
+        frame_result_t *probe = probe_of_frame(r.verdict.answers);
+        if (probe) {
+            probe->answered_in = (guint32)seg.packet;
+            probe->unanswered = 0;
         }
-        r.tcp_layer = l->tcp_layer;
-        r.tcp_index = i;
-        r.ws_labels = wireshark_labels(l);
-        if (r.verdict.verdict_class == TCPPROBE_CLASS_NONE && r.ws_labels == 0 && r.ended[0] == 0)
-            continue;
-        if (result.n < MAX_TCP_LAYERS)
-            result.layer[result.n++] = r;
     }
-    if (result.n == 0)
+    r.ws_labels_known = tcpprobe_extract_wireshark_labels(pinfo, &r.ws_labels);
+    if (r.verdict.verdict_class == TCPPROBE_CLASS_NONE && r.ws_labels == 0 && r.ended[0] == 0)
         return NULL;
     frame_result_t *stored = wmem_new(wmem_file_scope(), frame_result_t);
-    *stored = result;
+    *stored = r;
     wmem_map_insert(frame_results, GUINT_TO_POINTER(pinfo->num), stored);
     return stored;
 }
 
 /* ---- display: every pass ---- */
 
-static char *wireshark_said(const layer_result_t *r)
+static char *wireshark_said(const frame_result_t *r)
 {
     GString *s = g_string_new(NULL);
     for (size_t i = 0; i < G_N_ELEMENTS(labels); i++) {
@@ -557,7 +354,7 @@ static void add_summary(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
 }
 
 /* The per-probe episode items: number, interval, reply, how the episode ends. */
-static void add_episode_items(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const layer_result_t *r)
+static void add_episode_items(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const frame_result_t *r)
 {
     const tcpprobe_verdict *v = &r->verdict;
     const tcpprobe_episode *ep = episode_by_id(v->episode);
@@ -605,7 +402,7 @@ static void add_episode_items(proto_tree *tree, tvbuff_t *tvb, packet_info *pinf
     }
 }
 
-static void add_items(proto_tree *tcp_tree, tvbuff_t *tvb, packet_info *pinfo, const layer_result_t *r)
+static void add_items(proto_tree *tcp_tree, tvbuff_t *tvb, packet_info *pinfo, const frame_result_t *r)
 {
     const tcpprobe_verdict *v = &r->verdict;
     guint8 cls = v->verdict_class;
@@ -715,55 +512,49 @@ static void fix_info_column(packet_info *pinfo, guint8 verdict_class)
     g_string_free(s, TRUE);
 }
 
+/* Where the items go: under the frame's TCP node, or at the top of a tree that has none (a tree
+ * built only for filters or columns fakes the nodes nobody asked for). */
+static proto_tree *tcp_node(proto_tree *tree)
+{
+    for (proto_node *n = tree ? ((proto_node *)tree)->first_child : NULL; n; n = n->next) {
+        const header_field_info *hfi = TCPPROBE_PNODE_HFINFO(n);
+        if (hfi && hfi->id == proto_tcp)
+            return (proto_tree *)n;
+    }
+    return tree;
+}
+
 static int dissect_tcpprobe(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
-    if (!field_ids_resolved)
+    if (!classifier)
         return 0;
-    frame_layers_t fl;
-    find_layers(tree, &fl);
-    frame_result_t *result = result_of_frame(pinfo->num);
-    if (!result && !PINFO_FD_VISITED(pinfo) && fl.n > 0 && classifier)
-        result = classify_frame(tree, pinfo, &fl);
-    if (!result)
-        return 0;
-    for (guint i = 0; i < result->n; i++) {
-        const layer_result_t *r = &result->layer[i];
-        /* By place, not layer number: on later passes 4.6 gives the nodes no field_info. */
-        tcp_layer_t *l = r->tcp_index < fl.n ? &fl.layer[r->tcp_index] : NULL;
-        if (l)
-            add_items((proto_tree *)l->tcp_node, tvb, pinfo, r);
+    frame_result_t *stored = PINFO_FD_VISITED(pinfo) ? result_of_frame(pinfo->num) : classify_frame(tvb, pinfo);
+    frame_result_t shown;
+    memset(&shown, 0, sizeof(shown));
+    if (stored)
+        shown = *stored;
+    /* Wireshark's labels as this dissection has them; those of the first pass otherwise. */
+    guint8 labels;
+    if (tcpprobe_extract_wireshark_labels(pinfo, &labels)) {
+        shown.ws_labels = labels;
+        shown.ws_labels_known = 1;
     }
-    /* The Info column describes the innermost layer. */
+    if (!stored && shown.ws_labels == 0)
+        return 0;
+    if (!shown.ws_labels_known)
+        shown.ws_labels = ws_bit_of_class(shown.verdict.verdict_class); /* unknown: no correction */
+    add_items(tcp_node(tree), tvb, pinfo, &shown);
     if (pref_rewrite_info)
-        fix_info_column(pinfo, result->layer[result->n - 1].verdict.verdict_class);
+        fix_info_column(pinfo, shown.verdict.verdict_class);
     return tvb_captured_length(tvb);
 }
 
 /* ---- lifecycle: state lives per capture file ---- */
 
-static void resolve_field_ids(void)
-{
-    if (field_ids_resolved)
-        return;
-    proto_tcp = proto_get_id_by_filter_name("tcp");
-    proto_ip = proto_get_id_by_filter_name("ip");
-    proto_ipv6 = proto_get_id_by_filter_name("ipv6");
-    for (int f = 0; f < F_TCP_COUNT; f++)
-        tcp_field_ids[f] = proto_registrar_get_id_byname(tcp_field_names[f]);
-    for (int a = 0; a < A_COUNT; a++)
-        addr_field_ids[a] = proto_registrar_get_id_byname(addr_field_names[a]);
-    for (int f = 0; f <= F_LEN; f++) {
-        if (tcp_field_ids[f] <= 0) {
-            g_warning("tcpprobe: Wireshark has no field %s; tcpprobe is disabled", tcp_field_names[f]);
-            return;
-        }
-    }
-    field_ids_resolved = proto_tcp > 0;
-}
-
 static void tcpprobe_init(void)
 {
-    resolve_field_ids();
+    proto_tcp = proto_get_id_by_filter_name("tcp");
+    tcpprobe_extract_init();
     if (!classifier && tcpprobe_classifier_new(&classifier) != TCPPROBE_OK)
         classifier = NULL;
     if (classifier) {
@@ -777,20 +568,10 @@ static void tcpprobe_init(void)
         tcpprobe_classifier_configure(classifier, &cfg);
     }
     capture_end_ns = 0;
-    /* Without asking for them, the TCP fields are absent when no full tree is built. */
-    GArray *wanted = g_array_new(FALSE, FALSE, (guint)sizeof(int));
-    for (int f = 0; f < F_TCP_COUNT; f++)
-        if (tcp_field_ids[f] > 0)
-            g_array_append_val(wanted, tcp_field_ids[f]);
-    for (int a = 0; a < A_COUNT; a++)
-        if (addr_field_ids[a] > 0)
-            g_array_append_val(wanted, addr_field_ids[a]);
-    set_postdissector_wanted_hfids(tcpprobe_handle, wanted);
 }
 
 static void tcpprobe_cleanup(void)
 {
-    set_postdissector_wanted_hfids(tcpprobe_handle, NULL);
     if (classifier)
         tcpprobe_classifier_reset(classifier);
 }

@@ -47,7 +47,7 @@
 #define TCPPROBE_EI_INIT {0, 0}
 
 /* The header field of a tree node. 4.6 keeps it in the node (PNODE_HFINFO) and, in a tree that
- * is not displayed (no -V, no filter naming the protocol), leaves the node's field_info NULL;
+ * is not displayed (no -V, no filter naming the protocol), may leave the node's field_info NULL;
  * before 4.6 every node that is not faked has a field_info holding it. */
 #ifdef PNODE_HFINFO
 #define TCPPROBE_PNODE_HFINFO(node) PNODE_HFINFO(node)
@@ -55,44 +55,15 @@
 #define TCPPROBE_PNODE_HFINFO(node) (PNODE_FINFO(node) ? PNODE_FINFO(node)->hfinfo : NULL)
 #endif
 
-/* Which occurrence of its protocol in the frame a protocol node is (field_info.proto_layer_num:
- * 1 for the first TCP layer, 2 for a tunnelled one, ...), or -1 when it cannot be told. Where
- * 4.6 left the protocol node without a field_info, the protocol's own fields below it carry the
- * same number: on the first pass those the postdissector asked for have a field_info. On later
- * passes 4.6 may give no node of the tree a field_info at all (-1 then): find nodes again by
- * their place in the tree, not by this number. */
-static inline int tcpprobe_pnode_layer_num(proto_node *node)
+/* The capture file's encapsulation of a packet record (WTAP_ENCAP_*), or -1 for other records. */
+#include <wiretap/wtap.h>
+static inline int tcpprobe_pinfo_packet_encap(const packet_info *pinfo)
 {
-    const header_field_info *proto = TCPPROBE_PNODE_HFINFO(node);
-    if (PNODE_FINFO(node))
-        return PNODE_FINFO(node)->proto_layer_num;
-    if (!proto)
+    if (!pinfo->rec || pinfo->rec->rec_type != REC_TYPE_PACKET)
         return -1;
-    /* Depth first through the subtree, for a field registered by this very protocol. */
-    proto_node *n = node->first_child;
-    while (n && n != node) {
-        const header_field_info *h = TCPPROBE_PNODE_HFINFO(n);
-        if (PNODE_FINFO(n) && h && h->parent == proto->id)
-            return PNODE_FINFO(n)->proto_layer_num;
-        if (n->first_child) {
-            n = n->first_child;
-            continue;
-        }
-        while (n != node && !n->next)
-            n = n->parent;
-        if (n != node)
-            n = n->next;
-    }
-    return -1;
+    return pinfo->rec->rec_header.packet_header.pkt_encap;
 }
-#define TCPPROBE_PNODE_LAYER_NUM(node) tcpprobe_pnode_layer_num(node)
-
-/* field_info.value: embedded fvalue_t up to 4.0, a pointer from 4.2 on. */
-#if TCPPROBE_WS_AT_LEAST(4, 2)
-#define TCPPROBE_FI_FVALUE(fi) ((fi)->value)
-#else
-#define TCPPROBE_FI_FVALUE(fi) (&(fi)->value)
-#endif
+#define TCPPROBE_PINFO_PACKET_ENCAP(pinfo) tcpprobe_pinfo_packet_encap(pinfo)
 
 /* plugin_describe() and its flags exist from 4.4 on; 4.0 never asks. */
 #if TCPPROBE_WS_AT_LEAST(4, 4)

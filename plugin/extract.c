@@ -1,0 +1,139 @@
+/*
+ * extract.c - tcpprobe's input: each frame's TCP segment and Wireshark's own labels for it.
+ *
+ * Why not the protocol tree: asking for tree fields makes Wireshark build a tree for every frame
+ * (about a quarter more CPU to open a file), and where Wireshark dissects without a tree (the
+ * Expert Information dialog, tshark -2 -q -z expert) the fields are simply absent.
+ * Why not the "tcp" tap alone: tshark -2 dissects its first pass without taps, so the queue is
+ * empty exactly where the classifier must see every segment. The frame's own bytes are there in
+ * every pass: the Rust side reads them (tcpprobe_decode_frame), with lengths from the IP header
+ * as Wireshark's TCP dissector takes them.
+ * Wireshark's labels only serve to say where tcpprobe disagrees; they come from the expert items
+ * the TCP dissector queues on the "expert" tap, read in whatever dissection has taps running.
+ */
+#include <string.h>
+
+#include <epan/expert.h>
+#include <epan/packet.h>
+#include <epan/proto.h>
+#include <epan/tap.h>
+#include <wiretap/wtap.h>
+
+#include "extract.h"
+#include "ws_compat.h"
+
+/* ---- the segment, from the frame's bytes ---- */
+
+/* Wireshark's encapsulations that carry IP the way tcpprobe_decode_frame reads it, and the pcap
+ * link type each one is. */
+static const struct {
+    int wtap_encap;
+    guint32 link_type;
+} link_types[] = {
+    {WTAP_ENCAP_ETHERNET, TCPPROBE_LINK_ETHERNET},
+    {WTAP_ENCAP_RAW_IP, TCPPROBE_LINK_RAW},
+    {WTAP_ENCAP_RAW_IP4, TCPPROBE_LINK_IPV4},
+    {WTAP_ENCAP_RAW_IP6, TCPPROBE_LINK_IPV6},
+    {WTAP_ENCAP_NULL, TCPPROBE_LINK_NULL},
+    {WTAP_ENCAP_LOOP, TCPPROBE_LINK_LOOP},
+    {WTAP_ENCAP_SLL, TCPPROBE_LINK_LINUX_SLL},
+    {WTAP_ENCAP_SLL2, TCPPROBE_LINK_LINUX_SLL2},
+};
+
+gboolean tcpprobe_extract_segment(tvbuff_t *tvb, packet_info *pinfo, tcpprobe_segment *seg)
+{
+    int encap = TCPPROBE_PINFO_PACKET_ENCAP(pinfo);
+    guint32 link_type = G_MAXUINT32;
+    for (size_t i = 0; i < G_N_ELEMENTS(link_types); i++)
+        if (link_types[i].wtap_encap == encap)
+            link_type = link_types[i].link_type;
+    if (link_type == G_MAXUINT32)
+        return FALSE;
+
+    guint captured = tvb_captured_length(tvb);
+    if (captured == 0)
+        return FALSE;
+    /* The frame's own buffer: tvb_get_ptr copies nothing for a real-data tvb. */
+    const guint8 *bytes = tvb_get_ptr(tvb, 0, (gint)captured);
+    guint64 time_ns = 0;
+    if (pinfo->abs_ts.secs >= 0)
+        time_ns = (guint64)pinfo->abs_ts.secs * 1000000000u + (guint64)pinfo->abs_ts.nsecs;
+    guint8 found = 0;
+    if (tcpprobe_decode_frame(link_type, bytes, captured, pinfo->num, time_ns, seg, &found) != TCPPROBE_OK)
+        return FALSE;
+    return found != 0;
+}
+
+/* ---- Wireshark's labels, from the tap queue ---- */
+
+static int tcp_tap_id = -1;
+static int expert_tap_id = -1;
+
+/* The expert fields whose items carry Wireshark's probe labels; an abbreviation can name more
+ * than one field (the TCP dissector registers a tree field and an expert field under each). */
+#define MAX_SAME_NAME 4
+static const struct {
+    const char *name;
+    guint8 bit;
+} label_fields[] = {
+    {"tcp.analysis.keep_alive", WS_KEEP_ALIVE},
+    {"tcp.analysis.keep_alive_ack", WS_KEEP_ALIVE_ACK},
+    {"tcp.analysis.zero_window_probe", WS_ZERO_WINDOW_PROBE},
+    {"tcp.analysis.zero_window_probe_ack", WS_ZERO_WINDOW_PROBE_ACK},
+};
+static int label_field_ids[G_N_ELEMENTS(label_fields)][MAX_SAME_NAME];
+
+/* A listener without callbacks keeps a tap's queue filled in every dissection that taps, without
+ * making Wireshark dissect (or build a tree) for it. */
+static gboolean listen(const char *tap, int *tap_id)
+{
+    static int listener_data[2];
+    *tap_id = find_tap_id(tap);
+    if (*tap_id < 0)
+        return FALSE;
+    GString *error = register_tap_listener(tap, &listener_data[tap_id == &tcp_tap_id],
+                                           NULL, TL_IS_DISSECTOR_HELPER, NULL, NULL, NULL, NULL);
+    if (error) {
+        g_warning("tcpprobe: cannot listen to the %s tap: %s", tap, error->str);
+        g_string_free(error, TRUE);
+        *tap_id = -1;
+        return FALSE;
+    }
+    return TRUE;
+}
+
+void tcpprobe_extract_init(void)
+{
+    static gboolean done;
+    if (done)
+        return;
+    done = TRUE;
+    for (size_t i = 0; i < G_N_ELEMENTS(label_fields); i++) {
+        guint n = 0;
+        for (header_field_info *h = proto_registrar_get_byname(label_fields[i].name);
+             h && n < MAX_SAME_NAME; h = h->same_name_next)
+            label_field_ids[i][n++] = h->id;
+        for (; n < MAX_SAME_NAME; n++)
+            label_field_ids[i][n] = -1;
+    }
+    /* Without the labels, tcpprobe still classifies; it only cannot say where it disagrees. */
+    if (!listen("tcp", &tcp_tap_id) || !listen("expert", &expert_tap_id))
+        g_warning("tcpprobe: Wireshark's own probe labels are not readable; tcpprobe.corrected stays empty");
+}
+
+gboolean tcpprobe_extract_wireshark_labels(packet_info *pinfo _U_, guint8 *labels)
+{
+    *labels = 0;
+    /* The TCP dissector queues its header on the tcp tap whenever taps run: its entry says that
+     * they run in this dissection, so that an expert item missing is a label missing. */
+    if (tcp_tap_id < 0 || expert_tap_id < 0 || !fetch_tapped_data(tcp_tap_id, 0))
+        return FALSE;
+    const expert_info_t *ei;
+    for (int i = 0; (ei = (const expert_info_t *)fetch_tapped_data(expert_tap_id, i)) != NULL; i++) {
+        for (size_t f = 0; f < G_N_ELEMENTS(label_fields); f++)
+            for (guint k = 0; k < MAX_SAME_NAME && label_field_ids[f][k] >= 0; k++)
+                if (ei->hf_index == label_field_ids[f][k])
+                    *labels |= label_fields[f].bit;
+    }
+    return TRUE;
+}
