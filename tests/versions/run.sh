@@ -21,7 +21,7 @@
 #   3. checks that pkg-config's plugindir is the folder tshark scans (tshark -G folders), builds and
 #      installs the plugin with plugin/install.sh, checks that tshark -G plugins lists tcpprobe with
 #      its version in plugins/X.Y/epan, uninstalls it, and runs the integration tests:
-#      cargo test --test kernel_captures --test episodes --test shared_captures --test registration
+#      cargo test --test kernel_captures --test episodes --test shared_captures --test dissection_modes --test registration
 #      --test install --test regenerate (regenerate makes fresh kernel captures in network
 #      namespaces inside the root: the root is bind-mounted onto itself so `ip netns exec` can
 #      remount /).
@@ -98,6 +98,9 @@ cargo_home=${CARGO_HOME:-$HOME/.cargo}
 if [ ! -x "$cargo_home/bin/cargo" ] || [ ! -d "$rustup_home/toolchains" ]; then
     die "no rustup toolchain at $rustup_home with cargo in $cargo_home/bin (set RUSTUP_HOME/CARGO_HOME)"
 fi
+# Every crate the builds and tests need, fetched on the host (whose certificate store reaches the
+# registry); the roots share this cargo home and build offline.
+(cd "$repo" && cargo fetch --locked --quiet) || die "cargo fetch on the host failed"
 [ -f "$shared/captures/MANIFEST.tsv" ] ||
     die "$shared/captures is missing: the tests read ../shared/captures beside the repository"
 case "$roots_dir" in
@@ -215,7 +218,7 @@ in_root() { # in_root ROOT VERSION SCRIPT: runs SCRIPT with bash in a clean envi
     chroot "$1" /usr/bin/env -i HOME=/root USER=root LOGNAME=root LC_ALL=C.UTF-8 \
         PATH=/root/.cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
         RUSTUP_HOME=/root/.rustup CARGO_HOME=/root/.cargo CARGO_TARGET_DIR=/build/target \
-        CARGO_TERM_COLOR=never DEBIAN_FRONTEND=noninteractive TCPPROBE_EXPECT="$2" \
+        CARGO_TERM_COLOR=never CARGO_NET_OFFLINE=true DEBIAN_FRONTEND=noninteractive TCPPROBE_EXPECT="$2" \
         /bin/bash -euo pipefail -c "$3"
 }
 
@@ -313,7 +316,7 @@ plugin/install.sh --uninstall
 ! tshark -G plugins 2>/dev/null | grep -q tcpprobe || { echo "ERROR: still listed after --uninstall" >&2; exit 1; }
 
 echo "== cargo test (integration tests against this Wireshark)"
-cargo test --locked --no-fail-fast --test kernel_captures --test episodes --test shared_captures \
+cargo test --locked --no-fail-fast --test kernel_captures --test episodes --test shared_captures --test dissection_modes \
     --test registration --test install --test regenerate
 
 echo "== tcpprobe verdicts on every capture"
