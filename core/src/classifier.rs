@@ -220,7 +220,8 @@ struct Half {
     last_time: Option<Timestamp>,
     last_signature: Option<Signature>,
     /// This side's current (or last) run of probes into the other side.
-    run: Option<Run>,
+    /// Boxed: most connections never probe, and a stream that stays small stays in cache.
+    run: Option<Box<Run>>,
     pending: Option<Pending>,
     /// When this side last answered a probe of the other side: its rate limit counts from there.
     last_probe_reply: Option<Timestamp>,
@@ -299,7 +300,7 @@ impl Stream {
 #[derive(Debug, Clone, Default)]
 pub struct Classifier {
     config: Config,
-    streams: HashMap<u64, Stream>,
+    streams: HashMap<u64, Stream, foldhash::quality::RandomState>,
     last_episode: u64,
     events: VecDeque<Event>,
 }
@@ -662,7 +663,7 @@ fn end_run(ctx: &mut Ctx, prober: &mut Half, probed: &Half, seg: &Segment, cause
 fn record_probe(ctx: &mut Ctx, me: &mut Half, peer: &Half, seg: &Segment, v: &mut Verdict) {
     let now = seg.time;
     if let Some(p) = me.pending.take() {
-        mark_unanswered(ctx, me.run.as_mut(), p, peer.last_probe_reply);
+        mark_unanswered(ctx, me.run.as_deref_mut(), p, peer.last_probe_reply);
     }
     let closed = peer.zero_window.filter(|_| v.peer_window_zero);
     let continues = me.run.as_ref().is_some_and(|r| match closed {
@@ -672,7 +673,7 @@ fn record_probe(ctx: &mut Ctx, me: &mut Half, peer: &Half, seg: &Segment, v: &mu
     if !continues {
         *ctx.last_episode += 1;
         let idle = peer.last_time.map(|t| now.nanos_since(t));
-        me.run = Some(Run {
+        me.run = Some(Box::new(Run {
             ep: Episode {
                 id: *ctx.last_episode,
                 kind: if closed.is_some() {
@@ -712,7 +713,7 @@ fn record_probe(ctx: &mut Ctx, me: &mut Half, peer: &Half, seg: &Segment, v: &mu
             settled: false,
             tentative: Vec::new(),
             last_answered: false,
-        });
+        }));
     }
     let Some(run) = me.run.as_mut() else {
         return;
@@ -867,11 +868,11 @@ fn update(
             // The probed side moved on without answering, or the prober sent something else:
             // a later ACK must not be matched to a stale probe.
             if let Some(p) = peer.pending.take() {
-                mark_unanswered(ctx, peer.run.as_mut(), p, me.last_probe_reply);
+                mark_unanswered(ctx, peer.run.as_deref_mut(), p, me.last_probe_reply);
             }
             if seg.payload_len > 0 || seg.flags.syn() || seg.flags.fin() {
                 if let Some(p) = me.pending.take() {
-                    mark_unanswered(ctx, me.run.as_mut(), p, peer.last_probe_reply);
+                    mark_unanswered(ctx, me.run.as_deref_mut(), p, peer.last_probe_reply);
                 }
             }
         }
@@ -901,10 +902,10 @@ fn update(
         end_run(ctx, me, peer, seg, EndCause::FinFromProber);
         end_run(ctx, peer, me, seg, EndCause::FinFromProbed);
     } else if seg.payload_len > 0 && !classified {
-        if me.run.as_ref().is_some_and(Run::open_keepalive) {
+        if me.run.as_deref().is_some_and(Run::open_keepalive) {
             end_run(ctx, me, peer, seg, EndCause::DataResumed);
         }
-        if peer.run.as_ref().is_some_and(Run::open_keepalive) {
+        if peer.run.as_deref().is_some_and(Run::open_keepalive) {
             end_run(ctx, peer, me, seg, EndCause::DataResumed);
         }
     }
