@@ -14,9 +14,9 @@
 //! TCP quoted inside ICMP errors give no segment.
 #![forbid(unsafe_code)]
 
-use std::hash::{Hash, Hasher};
+use std::hash::BuildHasher;
 
-use etherparse::{EtherType, IpNumber, LaxNetSlice, LaxSlicedPacket};
+use etherparse::{EtherType, IpNumber, LaxIpSlice};
 use tcpprobe_core::{Endpoint, Segment, SeqNumber, TcpFlags, Timestamp};
 
 /// The link layer a frame starts with, numbered as pcap's LINKTYPE_* values (what pcap and
@@ -97,10 +97,9 @@ impl TcpFacts {
         } else {
             (self.dst, self.src)
         };
-        // Deterministic (fixed keys): the same capture gives the same ids on every run.
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        (a.addr, a.port, b.addr, b.port).hash(&mut h);
-        h.finish()
+        // A fixed seed: the same capture gives the same ids on every run.
+        foldhash::fast::FixedState::with_seed(0x7463_7070_726f_6265)
+            .hash_one((a.addr, a.port, b.addr, b.port))
     }
 
     pub fn segment(&self, packet: u64, time: Timestamp) -> Segment {
@@ -122,9 +121,21 @@ impl TcpFacts {
 
 /// The TCP segment of a captured frame, `frame` being the captured bytes from the link layer on.
 pub fn decode(link: LinkType, frame: &[u8]) -> Result<TcpFacts, Skip> {
-    let sliced = match link {
-        LinkType::Ethernet => LaxSlicedPacket::from_ethernet(frame).map_err(|_| Skip::Truncated)?,
-        LinkType::Raw | LinkType::Ipv4 | LinkType::Ipv6 => from_ip(frame)?,
+    let ip = match link {
+        LinkType::Ethernet => {
+            // Destination and source MAC, then the ether type, after any 802.1Q / 802.1ad / QinQ
+            // tags (4 bytes each). Walked here: it is two comparisons, and etherparse's full
+            // packet slicer would also parse (and validate) the TCP header we read ourselves.
+            let mut at = 12;
+            loop {
+                let t = frame.get(at..at + 2).ok_or(Skip::Truncated)?;
+                match u16::from_be_bytes([t[0], t[1]]) {
+                    0x8100 | 0x88a8 | 0x9100 => at += 4,
+                    ether_type => break ip_of_ether_type(ether_type, &frame[at + 2..])?,
+                }
+            }
+        }
+        LinkType::Raw | LinkType::Ipv4 | LinkType::Ipv6 => frame,
         LinkType::Null | LinkType::Loop => {
             let family = frame.get(..4).ok_or(Skip::Truncated)?;
             let family = [family[0], family[1], family[2], family[3]];
@@ -134,40 +145,42 @@ pub fn decode(link: LinkType, frame: &[u8]) -> Result<TcpFacts, Skip> {
             let be = u32::from_be_bytes(family);
             match le.min(be) {
                 // AF_INET everywhere; AF_INET6 on Linux, NetBSD/OpenBSD, FreeBSD, macOS.
-                2 | 10 | 24 | 28 | 30 => from_ip(&frame[4..])?,
+                2 | 10 | 24 | 28 | 30 => &frame[4..],
                 _ => return Err(Skip::NotIp),
             }
         }
         LinkType::LinuxSll => {
             // 16 bytes: packet type, ARPHRD, address length, 8 address bytes, protocol.
             let proto = frame.get(14..16).ok_or(Skip::Truncated)?;
-            let ether_type = EtherType(u16::from_be_bytes([proto[0], proto[1]]));
-            LaxSlicedPacket::from_ether_type(ether_type, &frame[16..])
+            ip_of_ether_type(u16::from_be_bytes([proto[0], proto[1]]), &frame[16..])?
         }
         LinkType::LinuxSll2 => {
             // 20 bytes: protocol first, then reserved, interface, ARPHRD, type, address.
-            let proto = frame.get(..2).ok_or(Skip::Truncated)?;
             if frame.len() < 20 {
                 return Err(Skip::Truncated);
             }
-            let ether_type = EtherType(u16::from_be_bytes([proto[0], proto[1]]));
-            LaxSlicedPacket::from_ether_type(ether_type, &frame[20..])
+            ip_of_ether_type(u16::from_be_bytes([frame[0], frame[1]]), &frame[20..])?
         }
     };
-    tcp_of(sliced.net.as_ref())
+    match ip.first().map(|b| b >> 4) {
+        Some(4) | Some(6) => {}
+        Some(_) => return Err(Skip::NotIp),
+        None => return Err(Skip::Truncated),
+    }
+    let (ip, _) = LaxIpSlice::from_slice(ip).map_err(|_| Skip::Truncated)?;
+    tcp_of(&ip)
 }
 
-fn from_ip(data: &[u8]) -> Result<LaxSlicedPacket<'_>, Skip> {
-    match data.first().map(|b| b >> 4) {
-        Some(4) | Some(6) => LaxSlicedPacket::from_ip(data).map_err(|_| Skip::Truncated),
-        Some(_) => Err(Skip::NotIp),
-        None => Err(Skip::Truncated),
+fn ip_of_ether_type(ether_type: u16, payload: &[u8]) -> Result<&[u8], Skip> {
+    match EtherType(ether_type) {
+        EtherType::IPV4 | EtherType::IPV6 => Ok(payload),
+        _ => Err(Skip::NotIp),
     }
 }
 
-fn tcp_of(net: Option<&LaxNetSlice<'_>>) -> Result<TcpFacts, Skip> {
-    let (src, dst, ip_start, declared_end, payload) = match net {
-        Some(LaxNetSlice::Ipv4(ip)) => {
+fn tcp_of(ip: &LaxIpSlice<'_>) -> Result<TcpFacts, Skip> {
+    let (src, dst, ip_start, declared_end, payload) = match ip {
+        LaxIpSlice::Ipv4(ip) => {
             let h = ip.header();
             let start = h.slice().as_ptr() as usize;
             // A total length of 0 is a TSO capture: the packet runs to the end of the frame.
@@ -183,7 +196,7 @@ fn tcp_of(net: Option<&LaxNetSlice<'_>>) -> Result<TcpFacts, Skip> {
                 ip.payload(),
             )
         }
-        Some(LaxNetSlice::Ipv6(ip)) => {
+        LaxIpSlice::Ipv6(ip) => {
             let h = ip.header();
             let start = h.slice().as_ptr() as usize;
             // A payload length of 0 is a jumbogram (or TSO): to the end of the frame.
@@ -199,7 +212,6 @@ fn tcp_of(net: Option<&LaxNetSlice<'_>>) -> Result<TcpFacts, Skip> {
                 ip.payload(),
             )
         }
-        Some(LaxNetSlice::Arp(_)) | None => return Err(Skip::NotIp),
     };
     if payload.ip_number != IpNumber::TCP {
         return Err(Skip::NotTcp);
