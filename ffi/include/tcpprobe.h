@@ -254,6 +254,13 @@ tcpprobe_status tcpprobe_decode_frame(uint32_t link_type, const uint8_t *frame, 
                                       uint64_t packet, uint64_t time_ns, tcpprobe_segment *out,
                                       uint8_t *found);
 
+/* tcpprobe_decode_frame() and tcpprobe_classify() in one call, for a reader that only has frames:
+ * *found is 1 when the frame carried a TCP segment (which was classified into *out), 0 when it
+ * did not (*out is then "no verdict"). Events are polled as after tcpprobe_classify(). */
+tcpprobe_status tcpprobe_classify_frame(tcpprobe_classifier *classifier, uint32_t link_type,
+                                        const uint8_t *frame, size_t captured_len, uint64_t packet,
+                                        uint64_t time_ns, tcpprobe_verdict *out, uint8_t *found);
+
 /* Write the default (Linux) configuration into *out. */
 tcpprobe_status tcpprobe_config_default(tcpprobe_config *out);
 

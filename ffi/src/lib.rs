@@ -464,6 +464,62 @@ pub unsafe extern "C" fn tcpprobe_decode_frame(
 }
 
 /// # Safety
+/// As for `tcpprobe_classify` and `tcpprobe_decode_frame`: `classifier` live and not shared,
+/// `frame` readable for `captured_len` bytes (or NULL when 0), `out` and `found` writable.
+#[no_mangle]
+pub unsafe extern "C" fn tcpprobe_classify_frame(
+    classifier: *mut TcpprobeClassifier,
+    link_type: u32,
+    frame: *const u8,
+    captured_len: usize,
+    packet: u64,
+    time_ns: u64,
+    out: *mut TcpprobeVerdict,
+    found: *mut u8,
+) -> TcpprobeStatus {
+    if classifier.is_null()
+        || out.is_null()
+        || found.is_null()
+        || (frame.is_null() && captured_len > 0)
+    {
+        return TcpprobeStatus::NullArgument;
+    }
+    // SAFETY: checked non-null above; validity and exclusivity are the caller's promise.
+    let c = unsafe { &mut *classifier };
+    let bytes: &[u8] = if captured_len == 0 {
+        &[]
+    } else {
+        // SAFETY: checked non-null; the caller promises captured_len readable bytes.
+        unsafe { std::slice::from_raw_parts(frame, captured_len) }
+    };
+    let status = boundary(|| {
+        let segment = LinkType::from_pcap(link_type)
+            .and_then(|link| tcpprobe_wire::decode(link, bytes).ok())
+            .map(|facts| facts.segment(packet, Timestamp(time_ns)));
+        let verdict = segment.as_ref().and_then(|s| c.inner.classify(s));
+        // SAFETY: both checked non-null above.
+        unsafe {
+            found.write(segment.is_some() as u8);
+            out.write(TcpprobeVerdict::from(verdict));
+        }
+        TcpprobeStatus::Ok
+    });
+    if status != TcpprobeStatus::Ok {
+        // As in tcpprobe_classify: start over rather than classify from half-updated state.
+        let _ = boundary(|| {
+            c.inner.reset();
+            // SAFETY: checked non-null above.
+            unsafe {
+                found.write(0);
+                out.write(TcpprobeVerdict::default());
+            }
+            TcpprobeStatus::Ok
+        });
+    }
+    status
+}
+
+/// # Safety
 /// `classifier` must be NULL or a live pointer from `tcpprobe_classifier_new`.
 #[no_mangle]
 pub unsafe extern "C" fn tcpprobe_classifier_connections(

@@ -188,4 +188,8 @@ fn header_layout_matches_rust_and_c_classifies_through_it() {
         "an IP packet read as Ethernet is no TCP segment"
     );
     assert_eq!(c["decode_null"], "1");
+    assert_eq!(
+        c["classify_frame"], "0 1 0",
+        "a data segment of an unknown connection: a segment, no verdict"
+    );
 }

@@ -115,6 +115,10 @@ int main(void)
            decoded.dst_port, decoded.seq, decoded.flags, decoded.window, decoded.payload_len);
     st = tcpprobe_decode_frame(TCPPROBE_LINK_ETHERNET, frame, sizeof(frame), 1, 1, &decoded, &found);
     printf("decode_other %d %u\n", (int)st, found);
+    tcpprobe_verdict fv;
+    found = 9;
+    st = tcpprobe_classify_frame(c, TCPPROBE_LINK_RAW, frame, sizeof(frame), 43, 2000, &fv, &found);
+    printf("classify_frame %d %u %u\n", (int)st, found, fv.verdict_class);
     printf("decode_null %d\n", (int)tcpprobe_decode_frame(TCPPROBE_LINK_RAW, NULL, 3, 1, 1, &decoded,
                                                          &found));
     tcpprobe_classifier_free(c);
