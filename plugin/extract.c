@@ -6,8 +6,8 @@
  * Expert Information dialog, tshark -2 -q -z expert) the fields are simply absent.
  * Why not the "tcp" tap alone: tshark -2 dissects its first pass without taps, so the queue is
  * empty exactly where the classifier must see every segment. The frame's own bytes are there in
- * every pass: the Rust side reads them (tcpprobe_decode_frame), with lengths from the IP header
- * as Wireshark's TCP dissector takes them.
+ * every pass: the Rust side reads them (tcpprobe_classify_frame), with lengths from the IP
+ * header as Wireshark's TCP dissector takes them.
  * Wireshark's labels only serve to say where tcpprobe disagrees; they come from the expert items
  * the TCP dissector queues on the "expert" tap, read in whatever dissection has taps running.
  */
@@ -24,7 +24,7 @@
 
 /* ---- the segment, from the frame's bytes ---- */
 
-/* Wireshark's encapsulations that carry IP the way tcpprobe_decode_frame reads it, and the pcap
+/* Wireshark's encapsulations that carry IP the way tcpprobe_classify_frame reads it, and the pcap
  * link type each one is. */
 static const struct {
     int wtap_encap;
@@ -40,7 +40,8 @@ static const struct {
     {WTAP_ENCAP_SLL2, TCPPROBE_LINK_LINUX_SLL2},
 };
 
-gboolean tcpprobe_extract_segment(tvbuff_t *tvb, packet_info *pinfo, tcpprobe_segment *seg)
+gboolean tcpprobe_extract_classify(tcpprobe_classifier *classifier, tvbuff_t *tvb, packet_info *pinfo,
+                                   tcpprobe_verdict *verdict, guint64 *time_ns)
 {
     int encap = TCPPROBE_PINFO_PACKET_ENCAP(pinfo);
     guint32 link_type = G_MAXUINT32;
@@ -55,11 +56,12 @@ gboolean tcpprobe_extract_segment(tvbuff_t *tvb, packet_info *pinfo, tcpprobe_se
         return FALSE;
     /* The frame's own buffer: tvb_get_ptr copies nothing for a real-data tvb. */
     const guint8 *bytes = tvb_get_ptr(tvb, 0, (gint)captured);
-    guint64 time_ns = 0;
+    *time_ns = 0;
     if (pinfo->abs_ts.secs >= 0)
-        time_ns = (guint64)pinfo->abs_ts.secs * 1000000000u + (guint64)pinfo->abs_ts.nsecs;
+        *time_ns = (guint64)pinfo->abs_ts.secs * 1000000000u + (guint64)pinfo->abs_ts.nsecs;
     guint8 found = 0;
-    if (tcpprobe_decode_frame(link_type, bytes, captured, pinfo->num, time_ns, seg, &found) != TCPPROBE_OK)
+    if (tcpprobe_classify_frame(classifier, link_type, bytes, captured, pinfo->num, *time_ns, verdict,
+                                &found) != TCPPROBE_OK)
         return FALSE;
     return found != 0;
 }
@@ -121,7 +123,7 @@ void tcpprobe_extract_init(void)
         g_warning("tcpprobe: Wireshark's own probe labels are not readable; tcpprobe.corrected stays empty");
 }
 
-gboolean tcpprobe_extract_wireshark_labels(packet_info *pinfo _U_, guint8 *labels)
+gboolean tcpprobe_extract_wireshark_labels(guint8 *labels)
 {
     *labels = 0;
     /* The TCP dissector queues its header on the tcp tap whenever taps run: its entry says that

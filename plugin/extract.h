@@ -22,13 +22,15 @@
  * (the first capture file's init). Without them (a warning says so) the labels stay unknown. */
 void tcpprobe_extract_init(void);
 
-/* The TCP segment of this frame, read from its bytes (tcpprobe_decode_frame: the IP header's
- * lengths, the link layers captures come in). FALSE when the frame carries none. */
-gboolean tcpprobe_extract_segment(tvbuff_t *tvb, packet_info *pinfo, tcpprobe_segment *seg);
+/* Classifies this frame's TCP segment, read from the frame's bytes (tcpprobe_classify_frame: the
+ * IP header's lengths, the link layers captures come in), into *verdict; *time_ns is its capture
+ * time. FALSE when the frame carries no TCP segment (or the classifier failed and reset itself). */
+gboolean tcpprobe_extract_classify(tcpprobe_classifier *classifier, tvbuff_t *tvb, packet_info *pinfo,
+                                   tcpprobe_verdict *verdict, guint64 *time_ns);
 
 /* Wireshark's labels on this frame's TCP segment (WS_* bits), from the expert items its TCP
  * dissector queued in this very dissection. FALSE when this dissection cannot tell: Wireshark
  * runs some passes (tshark -2's first one, the GUI's single-packet view) without taps. */
-gboolean tcpprobe_extract_wireshark_labels(packet_info *pinfo, guint8 *labels);
+gboolean tcpprobe_extract_wireshark_labels(guint8 *labels);
 
 #endif

@@ -216,26 +216,26 @@ static void apply_events(guint64 packet, frame_result_t *here)
 
 /* Classifies the frame's segment; stores and returns its result when there is something to show
  * (a verdict, an episode ending here, or a label of Wireshark's to correct). */
-static frame_result_t *classify_frame(tvbuff_t *tvb, packet_info *pinfo)
+static frame_result_t *classify_frame(tvbuff_t *tvb, packet_info *pinfo, gboolean labels_known, guint8 labels)
 {
-    tcpprobe_segment seg;
-    if (!tcpprobe_extract_segment(tvb, pinfo, &seg))
-        return NULL;
-    if (seg.time_ns > capture_end_ns)
-        capture_end_ns = seg.time_ns;
     frame_result_t r;
     memset(&r, 0, sizeof(r));
-    if (tcpprobe_classify(classifier, &seg, &r.verdict) != TCPPROBE_OK)
-        return NULL; /* the core reset itself; this segment simply gets no verdict */
-    apply_events(seg.packet, &r);
+    guint64 time_ns;
+    if (!tcpprobe_extract_classify(classifier, tvb, pinfo, &r.verdict, &time_ns))
+        return NULL;
+    if (time_ns > capture_end_ns)
+        capture_end_ns = time_ns;
+    guint64 packet = pinfo->num;
+    apply_events(packet, &r);
     if (r.verdict.has_answers) {
         frame_result_t *probe = probe_of_frame(r.verdict.answers);
         if (probe) {
-            probe->answered_in = (guint32)seg.packet;
+            probe->answered_in = (guint32)packet;
             probe->unanswered = 0;
         }
     }
-    r.ws_labels_known = tcpprobe_extract_wireshark_labels(pinfo, &r.ws_labels);
+    r.ws_labels_known = (guint8)labels_known;
+    r.ws_labels = labels;
     if (r.verdict.verdict_class == TCPPROBE_CLASS_NONE && r.ws_labels == 0 && r.ended[0] == 0)
         return NULL;
     frame_result_t *stored = wmem_new(wmem_file_scope(), frame_result_t);
@@ -528,14 +528,16 @@ static int dissect_tcpprobe(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 {
     if (!classifier)
         return 0;
-    frame_result_t *stored = PINFO_FD_VISITED(pinfo) ? result_of_frame(pinfo->num) : classify_frame(tvb, pinfo);
+    /* Wireshark's labels as this dissection has them; those of the first pass otherwise. */
+    guint8 labels;
+    gboolean labels_known = tcpprobe_extract_wireshark_labels(&labels);
+    frame_result_t *stored = PINFO_FD_VISITED(pinfo) ? result_of_frame(pinfo->num)
+                                                     : classify_frame(tvb, pinfo, labels_known, labels);
     frame_result_t shown;
     memset(&shown, 0, sizeof(shown));
     if (stored)
         shown = *stored;
-    /* Wireshark's labels as this dissection has them; those of the first pass otherwise. */
-    guint8 labels;
-    if (tcpprobe_extract_wireshark_labels(pinfo, &labels)) {
+    if (labels_known) {
         shown.ws_labels = labels;
         shown.ws_labels_known = 1;
     }
