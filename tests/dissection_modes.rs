@@ -256,11 +256,21 @@ fn same_output_with_a_full_tree_a_field_tree_and_no_tree() {
             let no_tree = stdout(&tshark, &args);
             args.extend(["-Y", "frame"]);
             let with_tree = stdout(&tshark, &args);
-            assert!(no_tree.lines().count() > 5, "{at}: {no_tree}");
+            assert!(no_tree.lines().count() > 5, "{at}: packet list too short");
             assert_eq!(
-                no_tree, with_tree,
-                "{at}: Info column without and with a tree"
+                no_tree.lines().count(),
+                with_tree.lines().count(),
+                "{at}: packet list"
             );
+            // Some of Wireshark's own dissectors word their Info differently with a tree (4.4's
+            // HTTP on one shared capture); tcpprobe's labels must be the same in both.
+            for (a, b) in no_tree.lines().zip(with_tree.lines()) {
+                let frame: u64 = a.split('\t').next().unwrap().trim().parse().expect("frame");
+                let labelled = |l: &str| l.contains("Keep-Alive") || l.contains("ZeroWindowProbe");
+                if with_items.contains(&frame) || labelled(a) || labelled(b) {
+                    assert_eq!(a, b, "{at}: Info column without and with a tree");
+                }
+            }
         }
         std::fs::remove_file(&pcap).expect("remove staged capture");
     }
