@@ -85,20 +85,17 @@ static const struct {
 };
 static int label_field_ids[G_N_ELEMENTS(label_fields)][MAX_SAME_NAME];
 
-/* A listener without callbacks keeps a tap's queue filled in every dissection that taps, without
- * making Wireshark dissect (or build a tree) for it. */
-static gboolean listen(const char *tap, int *tap_id)
+/* The expert tap is filled only while someone listens to it. A listener without callbacks does
+ * that in every dissection that taps, without making Wireshark dissect (or build a tree) for it.
+ * The tcp tap needs no listener: the TCP dissector queues on it whenever taps run. */
+static gboolean listen_to_expert_items(void)
 {
-    static int listener_data[2];
-    *tap_id = find_tap_id(tap);
-    if (*tap_id < 0)
-        return FALSE;
-    GString *error = register_tap_listener(tap, &listener_data[tap_id == &tcp_tap_id],
-                                           NULL, TL_IS_DISSECTOR_HELPER, NULL, NULL, NULL, NULL);
+    static int listener_data;
+    GString *error = register_tap_listener("expert", &listener_data, NULL, TL_IS_DISSECTOR_HELPER,
+                                           NULL, NULL, NULL, NULL);
     if (error) {
-        g_warning("tcpprobe: cannot listen to the %s tap: %s", tap, error->str);
+        g_warning("tcpprobe: cannot listen to the expert tap: %s", error->str);
         g_string_free(error, TRUE);
-        *tap_id = -1;
         return FALSE;
     }
     return TRUE;
@@ -119,8 +116,12 @@ void tcpprobe_extract_init(void)
             label_field_ids[i][n] = -1;
     }
     /* Without the labels, tcpprobe still classifies; it only cannot say where it disagrees. */
-    if (!listen("tcp", &tcp_tap_id) || !listen("expert", &expert_tap_id))
+    tcp_tap_id = find_tap_id("tcp");
+    expert_tap_id = find_tap_id("expert");
+    if (tcp_tap_id < 0 || expert_tap_id < 0 || !listen_to_expert_items()) {
+        tcp_tap_id = expert_tap_id = -1;
         g_warning("tcpprobe: Wireshark's own probe labels are not readable; tcpprobe.corrected stays empty");
+    }
 }
 
 gboolean tcpprobe_extract_wireshark_labels(guint8 *labels)

@@ -33,15 +33,15 @@ fn all_captures() -> Vec<PathBuf> {
     out
 }
 
-/// tshark's output; some shared captures are cut short on purpose, and tshark then exits 2
-/// after printing every frame before the cut (shared_captures.rs checks that it does so with the
-/// plugin exactly as without).
+/// tshark's output; some shared captures are cut short on purpose, and tshark then fails (with
+/// 2 on 4.0 and 4.4, 1 on 4.6) after printing every frame before the cut (shared_captures.rs
+/// checks that it does so with the plugin exactly as without).
 fn stdout(tshark: &Tshark, args: &[&str]) -> String {
     let out = tshark.run_raw(args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        matches!(out.status.code(), Some(0) | Some(2)),
-        "tshark {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
+        out.status.success() || stderr.contains("cut short in the middle of a packet"),
+        "tshark {args:?}: {stderr}"
     );
     String::from_utf8(out.stdout).expect("tshark prints UTF-8")
 }

@@ -6,8 +6,9 @@
 //! out, whoever reads the capture.
 //!
 //! What it follows: the link layers that captures of TCP stalls come in (Ethernet with 802.1Q /
-//! QinQ, Linux cooked v1 and v2, BSD/OpenBSD loopback, raw IPv4/IPv6), then IPv4 or IPv6 with
-//! extension headers (etherparse), then the TCP header. The segment length comes from the IP
+//! QinQ, Linux cooked v1 and v2, BSD/OpenBSD loopback, raw IPv4/IPv6), then IPv4 or IPv6 (plain
+//! headers read in place, extension headers and IPv4 AH through etherparse), then the TCP header.
+//! It runs on every frame Wireshark shows, so the common path stays short (BENCHMARKS.md). The segment length comes from the IP
 //! header, never from the captured bytes, so a small snap length does not turn data into a
 //! zero-length "probe". Only the first 16 bytes of the TCP header must be captured; options are
 //! read only where they were captured. IP fragments (not reassembled here), tunnels and
@@ -162,13 +163,7 @@ pub fn decode(link: LinkType, frame: &[u8]) -> Result<TcpFacts, Skip> {
             ip_of_ether_type(u16::from_be_bytes([frame[0], frame[1]]), &frame[20..])?
         }
     };
-    match ip.first().map(|b| b >> 4) {
-        Some(4) | Some(6) => {}
-        Some(_) => return Err(Skip::NotIp),
-        None => return Err(Skip::Truncated),
-    }
-    let (ip, _) = LaxIpSlice::from_slice(ip).map_err(|_| Skip::Truncated)?;
-    tcp_of(&ip)
+    tcp_facts(ip_tcp(ip)?)
 }
 
 fn ip_of_ether_type(ether_type: u16, payload: &[u8]) -> Result<&[u8], Skip> {
@@ -178,12 +173,76 @@ fn ip_of_ether_type(ether_type: u16, payload: &[u8]) -> Result<&[u8], Skip> {
     }
 }
 
-fn tcp_of(ip: &LaxIpSlice<'_>) -> Result<TcpFacts, Skip> {
+/// What the IP layer says of the TCP segment it carries.
+struct IpTcp<'a> {
+    src: [u8; 16],
+    dst: [u8; 16],
+    /// The captured bytes from the TCP header on.
+    tcp: &'a [u8],
+    /// The segment's length as the IP header declares it, whatever was captured of it.
+    declared_len: usize,
+}
+
+fn ip_tcp(ip: &[u8]) -> Result<IpTcp<'_>, Skip> {
+    let be16 = |i: usize| u16::from_be_bytes([ip[i], ip[i + 1]]) as usize;
+    match ip.first().map(|b| b >> 4) {
+        // The common headers, read in place: IPv4 (options skipped by its header length) and
+        // IPv6 with TCP right after the fixed header. Extension headers, IPv4 AH and anything odd
+        // go through etherparse, which the profile showed at 260 instructions a frame.
+        Some(4) if ip.len() >= 20 && ip[9] == 6 => {
+            let header_len = usize::from(ip[0] & 0x0f) * 4;
+            if header_len < 20 || ip.len() < header_len {
+                return Err(Skip::Truncated);
+            }
+            // More fragments, or a fragment offset.
+            if be16(6) & 0x3fff != 0 {
+                return Err(Skip::Fragment);
+            }
+            let declared_len = match be16(2) {
+                // A total length of 0 is a TSO capture: the packet runs to the end of the frame.
+                0 => ip.len() - header_len,
+                total if total < header_len => return Err(Skip::Malformed),
+                total => total - header_len,
+            };
+            let tcp = &ip[header_len..];
+            Ok(IpTcp {
+                src: v4([ip[12], ip[13], ip[14], ip[15]]),
+                dst: v4([ip[16], ip[17], ip[18], ip[19]]),
+                // Link-layer padding past the declared length is not TCP.
+                tcp: &tcp[..declared_len.min(tcp.len())],
+                declared_len,
+            })
+        }
+        Some(6) if ip.len() >= 40 && ip[6] == 6 => {
+            let addr = |at: usize| -> [u8; 16] { ip[at..at + 16].try_into().unwrap() };
+            // A payload length of 0 is a jumbogram (or TSO): to the end of the frame.
+            let declared_len = match be16(4) {
+                0 => ip.len() - 40,
+                n => n,
+            };
+            let tcp = &ip[40..];
+            Ok(IpTcp {
+                src: addr(8),
+                dst: addr(24),
+                tcp: &tcp[..declared_len.min(tcp.len())],
+                declared_len,
+            })
+        }
+        Some(4) | Some(6) => {
+            let (sliced, _) = LaxIpSlice::from_slice(ip).map_err(|_| Skip::Truncated)?;
+            ip_tcp_sliced(&sliced)
+        }
+        Some(_) => Err(Skip::NotIp),
+        None => Err(Skip::Truncated),
+    }
+}
+
+/// The same from etherparse's reading (extension headers, AH).
+fn ip_tcp_sliced<'a>(ip: &LaxIpSlice<'a>) -> Result<IpTcp<'a>, Skip> {
     let (src, dst, ip_start, declared_end, payload) = match ip {
         LaxIpSlice::Ipv4(ip) => {
             let h = ip.header();
             let start = h.slice().as_ptr() as usize;
-            // A total length of 0 is a TSO capture: the packet runs to the end of the frame.
             let total = match h.total_len() as usize {
                 0 => None,
                 n => Some(n),
@@ -193,13 +252,12 @@ fn tcp_of(ip: &LaxIpSlice<'_>) -> Result<TcpFacts, Skip> {
                 v4(h.destination()),
                 start,
                 total.map(|n| start + n),
-                ip.payload(),
+                ip.payload().clone(),
             )
         }
         LaxIpSlice::Ipv6(ip) => {
             let h = ip.header();
             let start = h.slice().as_ptr() as usize;
-            // A payload length of 0 is a jumbogram (or TSO): to the end of the frame.
             let total = match h.payload_length() as usize {
                 0 => None,
                 n => Some(40 + n),
@@ -209,7 +267,7 @@ fn tcp_of(ip: &LaxIpSlice<'_>) -> Result<TcpFacts, Skip> {
                 h.destination(),
                 start,
                 total.map(|n| start + n),
-                ip.payload(),
+                ip.payload().clone(),
             )
         }
     };
@@ -221,13 +279,27 @@ fn tcp_of(ip: &LaxIpSlice<'_>) -> Result<TcpFacts, Skip> {
     }
     let tcp = payload.payload;
     let tcp_start = tcp.as_ptr() as usize;
-    // The segment's length as the IP header declares it, whatever was captured of it.
+    debug_assert!(tcp_start >= ip_start);
     let declared_len = match declared_end {
         Some(end) if end >= tcp_start => end - tcp_start,
         Some(_) => return Err(Skip::Malformed),
         None => tcp.len(),
     };
-    debug_assert!(tcp_start >= ip_start);
+    Ok(IpTcp {
+        src,
+        dst,
+        tcp,
+        declared_len,
+    })
+}
+
+fn tcp_facts(ip: IpTcp<'_>) -> Result<TcpFacts, Skip> {
+    let IpTcp {
+        src,
+        dst,
+        tcp,
+        declared_len,
+    } = ip;
     let Some(head) = tcp.get(..16) else {
         return Err(Skip::Truncated);
     };
