@@ -11,8 +11,6 @@
  * Wireshark's labels only serve to say where tcpprobe disagrees; they come from the expert items
  * the TCP dissector queues on the "expert" tap, read in whatever dissection has taps running.
  */
-#include <string.h>
-
 #include <epan/expert.h>
 #include <epan/packet.h>
 #include <epan/proto.h>

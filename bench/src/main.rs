@@ -1,7 +1,8 @@
 //! tcpprobe's benchmarks (BENCHMARKS.md has the method and the figures).
 //!
 //!   tcpprobe-bench core [--segments N]  the core alone: segments per second on one core
-//!   tcpprobe-bench tshark [--frames N] [--big-frames N] [--runs R] [--dir D] [--instructions N]
+//!   tcpprobe-bench tshark [--frames N] [--big-frames N] [--runs R] [--big-runs R] [--dir D]
+//!                         [--instructions N]
 //!                                       tshark with and without the plugin, side by side;
 //!                                       --instructions N also counts instructions (callgrind) on
 //!                                       an N-frame capture: exact where CPU time is noisy
@@ -31,15 +32,16 @@ struct Options {
     dir: PathBuf,
     instructions: usize,
     segments: usize,
+    big_runs: usize,
 }
 
 fn usage() -> ! {
     eprintln!(
         "usage: tcpprobe-bench [core|tshark|all|gen] [--frames N] [--big-frames N] [--runs R] [--dir D]\n\
-         \x20                     [--instructions N] [--segments N]\n\
+         \x20                     [--instructions N] [--segments N] [--big-runs N]\n\
          defaults: all, --frames 1000000, --big-frames 10000000 (0: skip), --runs 5,\n\
          --dir /var/tmp/tcpprobe-bench (captures are kept there and reused), --instructions 0 (skip),\n\
-         --segments 2000000 (the core benchmark's)"
+         --segments 2000000 (the core benchmark's), --big-runs 1 (pairs on the big capture)"
     );
     std::process::exit(2)
 }
@@ -53,6 +55,7 @@ fn options() -> Options {
         dir: PathBuf::from("/var/tmp/tcpprobe-bench"),
         instructions: 0,
         segments: 2_000_000,
+        big_runs: 1,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -65,6 +68,7 @@ fn options() -> Options {
             "--dir" => o.dir = PathBuf::from(value()),
             "--instructions" => o.instructions = value().parse().unwrap_or_else(|_| usage()),
             "--segments" => o.segments = value().parse().unwrap_or_else(|_| usage()),
+            "--big-runs" => o.big_runs = value().parse().unwrap_or_else(|_| usage()),
             _ => usage(),
         }
     }
@@ -348,45 +352,33 @@ struct Mode {
     with: &'static [&'static str],
 }
 
+impl Mode {
+    /// The same arguments with and without the plugin.
+    const fn same(name: &'static str, args: &'static [&'static str]) -> Mode {
+        Mode {
+            name,
+            without: args,
+            with: args,
+        }
+    }
+}
+
+const FIELDS: &[&str] = &[
+    "-T",
+    "fields",
+    "-e",
+    "frame.number",
+    "-e",
+    "tcp.stream",
+    "-e",
+    "tcp.len",
+];
+
 const MODES: [Mode; 5] = [
-    Mode {
-        name: "packet list (tshark -r)",
-        without: &[],
-        with: &[],
-    },
-    Mode {
-        name: "two passes (-2)",
-        without: &["-2"],
-        with: &["-2"],
-    },
-    Mode {
-        name: "full tree (-V)",
-        without: &["-V"],
-        with: &["-V"],
-    },
-    Mode {
-        name: "fields (-T fields -e tcp.stream..)",
-        without: &[
-            "-T",
-            "fields",
-            "-e",
-            "frame.number",
-            "-e",
-            "tcp.stream",
-            "-e",
-            "tcp.len",
-        ],
-        with: &[
-            "-T",
-            "fields",
-            "-e",
-            "frame.number",
-            "-e",
-            "tcp.stream",
-            "-e",
-            "tcp.len",
-        ],
-    },
+    Mode::same("packet list (tshark -r)", &[]),
+    Mode::same("two passes (-2)", &["-2"]),
+    Mode::same("full tree (-V)", &["-V"]),
+    Mode::same("fields (-T fields -e tcp.stream..)", FIELDS),
     // Without the plugin its field does not exist: the user's filter would be Wireshark's own.
     Mode {
         name: "filter (-Y tcpprobe.zero_window_probe)",
@@ -486,9 +478,8 @@ fn bench_tshark(o: &Options) {
         );
         println!(
             "\n== {} frames (snap length 128), packet list and -2, median of {} runs",
-            o.big_frames,
-            o.runs.min(2)
+            o.big_frames, o.big_runs
         );
-        compare(&with, &without, &big, o.runs.min(2), &MODES[..2]);
+        compare(&with, &without, &big, o.big_runs, &MODES[..2]);
     }
 }

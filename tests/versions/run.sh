@@ -342,7 +342,7 @@ run_version() { # run_version VERSION
             PATH=/root/.cargo/bin:/usr/sbin:/usr/bin:/sbin:/bin RUSTUP_HOME=/root/.rustup \
             CARGO_HOME=/root/.cargo CARGO_TARGET_DIR=/build/target /bin/bash -c 'cd /work/repo && exec bash -i' || true
     else
-        say "$version: building and testing in $root (about 1 minute for a cold build, 2 for the tests)"
+        say "$version: building and testing in $root (about 1 minute for a cold build, 3 for the tests)"
         local status=0
         in_root "$root" "$version" "$inner_test" || status=$?
         [ "$status" -eq 0 ] || die "Wireshark $version (Debian $suite): build, install or tests FAILED (exit $status); see above"
