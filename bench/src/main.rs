@@ -301,7 +301,7 @@ fn median(v: &mut [f64]) -> f64 {
 fn compare(with: &Path, without: &Path, pcap: &Path, runs: usize, modes: &[Mode]) {
     let p = pcap.to_str().unwrap();
     println!(
-        "{:<34} {:>9} {:>9} {:>7} {:>11} {:>11}",
+        "{:<40} {:>9} {:>9} {:>7} {:>11} {:>11}",
         "mode", "without", "with", "ratio", "peak MB w/o", "peak MB with"
     );
     for mode in modes {
@@ -335,7 +335,7 @@ fn compare(with: &Path, without: &Path, pcap: &Path, runs: usize, modes: &[Mode]
             rss_b = rss_b.max(u1.max_rss_kb);
         }
         println!(
-            "{:<34} {:>8.2}s {:>8.2}s {:>7.3} {:>11.0} {:>11.0}",
+            "{:<40} {:>8.2}s {:>8.2}s {:>7.3} {:>11.0} {:>11.0}",
             mode.name,
             median(&mut a),
             median(&mut b),
