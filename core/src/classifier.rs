@@ -367,23 +367,19 @@ impl Classifier {
             .streams
             .entry(seg.conn)
             .or_insert_with(|| Stream::new(seg.src, seg.dst));
+        // Start over when the caller reused a connection id for other endpoints, or when a SYN
+        // that is not a retransmission of this side's own SYN opens a new connection on the same
+        // port pair (a caller that ids connections by their endpoints cannot tell).
+        let new_syn = |me: &Half| {
+            seg.flags.syn() && !seg.flags.ack() && me.next_seq.is_some_and(|n| n != seg.seq + 1)
+        };
         let dir = match stream.direction(seg) {
-            Some(dir) => dir,
-            None => {
-                // The caller reused a connection id for other endpoints: start over.
+            Some(dir) if !new_syn(&stream.half[dir]) => dir,
+            _ => {
                 *stream = Stream::new(seg.src, seg.dst);
                 0
             }
         };
-        // A SYN that is not a retransmission of this side's own SYN opens a new connection on
-        // the same port pair (a caller that ids connections by their endpoints cannot tell).
-        if seg.flags.syn()
-            && !seg.flags.ack()
-            && stream.half[dir].next_seq.is_some_and(|n| n != seg.seq + 1)
-        {
-            *stream = Stream::new(seg.src, seg.dst);
-        }
-        let dir = stream.direction(seg).unwrap_or(0);
         let me = &stream.half[dir];
         if me.last_signature == Some(Signature::from(seg))
             && me
