@@ -428,6 +428,28 @@ pub unsafe extern "C" fn tcpprobe_classify(
     status
 }
 
+/// The TCP segment of a caller's frame, if it carries one.
+///
+/// # Safety
+/// `frame` must be valid for reading `captured_len` bytes (it may be NULL only when that is 0).
+unsafe fn frame_segment(
+    link_type: u32,
+    frame: *const u8,
+    captured_len: usize,
+    packet: u64,
+    time_ns: u64,
+) -> Option<Segment> {
+    let bytes: &[u8] = if captured_len == 0 {
+        &[]
+    } else {
+        // SAFETY: the caller's promise, above.
+        unsafe { std::slice::from_raw_parts(frame, captured_len) }
+    };
+    let link = LinkType::from_pcap(link_type)?;
+    let facts = tcpprobe_wire::decode(link, bytes).ok()?;
+    Some(facts.segment(packet, Timestamp(time_ns)))
+}
+
 /// # Safety
 /// `frame` must be NULL or valid for reading `captured_len` bytes; `out` and `found` NULL or
 /// valid for writing.
@@ -445,15 +467,9 @@ pub unsafe extern "C" fn tcpprobe_decode_frame(
         if out.is_null() || found.is_null() || (frame.is_null() && captured_len > 0) {
             return TcpprobeStatus::NullArgument;
         }
-        let bytes: &[u8] = if captured_len == 0 {
-            &[]
-        } else {
-            // SAFETY: checked non-null; the caller promises captured_len readable bytes.
-            unsafe { std::slice::from_raw_parts(frame, captured_len) }
-        };
-        let decoded = LinkType::from_pcap(link_type)
-            .and_then(|link| tcpprobe_wire::decode(link, bytes).ok())
-            .map(|facts| TcpprobeSegment::from(&facts.segment(packet, Timestamp(time_ns))));
+        // SAFETY: checked above; readability is the caller's promise.
+        let decoded = unsafe { frame_segment(link_type, frame, captured_len, packet, time_ns) }
+            .map(|s| TcpprobeSegment::from(&s));
         // SAFETY: both checked non-null above.
         unsafe {
             found.write(decoded.is_some() as u8);
@@ -486,16 +502,9 @@ pub unsafe extern "C" fn tcpprobe_classify_frame(
     }
     // SAFETY: checked non-null above; validity and exclusivity are the caller's promise.
     let c = unsafe { &mut *classifier };
-    let bytes: &[u8] = if captured_len == 0 {
-        &[]
-    } else {
-        // SAFETY: checked non-null; the caller promises captured_len readable bytes.
-        unsafe { std::slice::from_raw_parts(frame, captured_len) }
-    };
     let status = boundary(|| {
-        let segment = LinkType::from_pcap(link_type)
-            .and_then(|link| tcpprobe_wire::decode(link, bytes).ok())
-            .map(|facts| facts.segment(packet, Timestamp(time_ns)));
+        // SAFETY: checked above; readability is the caller's promise.
+        let segment = unsafe { frame_segment(link_type, frame, captured_len, packet, time_ns) };
         let verdict = segment.as_ref().and_then(|s| c.inner.classify(s));
         // SAFETY: both checked non-null above.
         unsafe {
