@@ -80,7 +80,7 @@ fn main() {
     println!("machine: {}", machine());
     if o.what == "gen" {
         readable_dir(&o.dir);
-        capture(&o.dir, &format!("mix-{}.pcap", o.frames), o.frames, 65535);
+        capture(&o.dir, o.frames, 65535);
         return;
     }
     if o.what != "tshark" {
@@ -257,7 +257,13 @@ fn plugin_dirs(base: &Path) -> (PathBuf, PathBuf) {
     (with, without)
 }
 
-fn capture(dir: &Path, name: &str, frames: usize, snaplen: u32) -> PathBuf {
+/// The generated capture of `frames` frames cut at `snaplen` bytes in `dir`, written on first use
+/// and reused after (its name says both).
+fn capture(dir: &Path, frames: usize, snaplen: u32) -> PathBuf {
+    let name = match snaplen {
+        65535 => format!("mix-{frames}.pcap"),
+        n => format!("mix-{frames}-s{n}.pcap"),
+    };
     let path = dir.join(name);
     if path.exists() {
         println!("reusing {}", path.display());
@@ -450,19 +456,14 @@ fn bench_tshark(o: &Options) {
     let (with, without) = plugin_dirs(&o.dir.join("plugins"));
     let _ = std::io::stdout().flush();
     if o.instructions > 0 {
-        let pcap = capture(
-            &o.dir,
-            &format!("mix-{}.pcap", o.instructions),
-            o.instructions,
-            65535,
-        );
+        let pcap = capture(&o.dir, o.instructions, 65535);
         println!(
             "\n== tshark instructions (callgrind), {} frames, with and without the plugin",
             o.instructions
         );
         count_instructions(&with, &without, &pcap, &MODES);
     }
-    let small = capture(&o.dir, &format!("mix-{}.pcap", o.frames), o.frames, 65535);
+    let small = capture(&o.dir, o.frames, 65535);
     println!(
         "\n== tshark CPU time (user+system) and peak memory, {} frames, median of {} runs, \
          alternating",
@@ -470,12 +471,7 @@ fn bench_tshark(o: &Options) {
     );
     compare(&with, &without, &small, o.runs, &MODES);
     if o.big_frames > 0 {
-        let big = capture(
-            &o.dir,
-            &format!("mix-{}-s128.pcap", o.big_frames),
-            o.big_frames,
-            128,
-        );
+        let big = capture(&o.dir, o.big_frames, 128);
         println!(
             "\n== {} frames (snap length 128), packet list and -2, median of {} runs",
             o.big_frames, o.big_runs
