@@ -12,12 +12,20 @@
 #![forbid(unsafe_code)]
 
 mod classifier;
+mod config;
+mod decide;
+mod direction;
 mod episode;
+mod rtt;
 mod segment;
 mod seq;
+mod series;
+mod stream;
+mod timers;
 mod verdict;
 
-pub use classifier::{Classifier, Config, KeepAliveSettings};
+pub use classifier::Classifier;
+pub use config::{Config, Fraction, KeepAliveSettings, KeepAliveTolerance};
 pub use episode::{mismatch, notes, EndCause, Episode, EpisodeEnd, EpisodeKind, Event, Unanswered};
 pub use segment::{Endpoint, Segment, TcpFlags, Timestamp};
 pub use seq::SeqNumber;

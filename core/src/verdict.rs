@@ -34,6 +34,14 @@ impl Class {
         }
     }
 
+    /// The class of the reply to a segment of this class.
+    pub fn reply(self) -> Class {
+        match self {
+            Class::ZeroWindowProbe | Class::ZeroWindowProbeAck => Class::ZeroWindowProbeAck,
+            Class::KeepAlive | Class::KeepAliveAck => Class::KeepAliveAck,
+        }
+    }
+
     pub fn from_u8(v: u8) -> Option<Class> {
         Class::ALL.into_iter().find(|c| *c as u8 == v)
     }

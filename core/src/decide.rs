@@ -1,0 +1,265 @@
+//! The decision: one function, [`decide`], reads a connection's state and returns a segment's
+//! verdict whole. Nothing changes a verdict after it; bookkeeping ([`crate::series`]) only
+//! consumes it. A tentative verdict can later be settled by the series' timing, which the
+//! classifier reports as a separate [`Event::Settled`](crate::Event::Settled).
+//!
+//! Each [`Reason`] and the rule that produces it, in the order [`decide`] tries them:
+//!
+//! | Reason | Rule | Where |
+//! |---|---|---|
+//! | [`AnswersPendingProbe`](Reason::AnswersPendingProbe) | a pure ACK whose ack number answers the other side's pending probe (SND.UNA for a zero-length probe, ack or ack+1 for a one-byte probe) | [`reply`] |
+//! | [`OldByteOnIdleConnection`](Reason::OldByteOnIdleConnection) | one byte at SND.NXT-1 that the peer has already acknowledged | [`probe`] |
+//! | [`NewByteIntoZeroWindow`](Reason::NewByteIntoZeroWindow) | one byte at the peer's ACK while the peer's window is zero | [`probe`] |
+//! | [`TooSoonForKeepAlive`](Reason::TooSoonForKeepAlive) | first zero-length probe at SND.UNA-1 into a zero window, sooner after the peer's last segment than `min_keepalive_idle_ns` | [`timers::first_probe`] |
+//! | [`LongIdleInZeroWindow`](Reason::LongIdleInZeroWindow) | the same, but later than `persist_slack` × (RTT + `rto_min_ns`): the keep-alive timer | [`timers::first_probe`] |
+//! | [`PeerWindowZero`](Reason::PeerWindowZero) | the same, in between (or with the RTT unknown): the persist timer | [`timers::first_probe`] |
+//! | [`IntervalDoubled`](Reason::IntervalDoubled) | a later probe of the zero-window series, its interval at least `doubled_at_least` × the previous one | [`timers::next_probe`] |
+//! | [`IntervalConstant`](Reason::IntervalConstant) | the interval within `constant_within` of the previous one, at least `min_keepalive_idle_ns`, below `persist_cap_region_ns`, in a series that never doubled | [`timers::next_probe`] |
+//! | [`SameSeriesAsPrevious`](Reason::SameSeriesAsPrevious) | any other later probe of the series: the previous probe's class | [`timers::next_probe`] |
+//! | [`IdleOpenWindow`](Reason::IdleOpenWindow) | a zero-length segment at SND.NXT-1 with the peer's window open and nothing in flight | [`probe`] |
+//!
+//! A verdict whose reason rests on one gap ([`timers::tentative_reason`]) is tentative until a
+//! probe of the same series brings timing evidence.
+
+use crate::config::Config;
+use crate::direction::WindowClosed;
+use crate::segment::{Segment, Timestamp};
+use crate::stream::Stream;
+use crate::timers;
+use crate::verdict::{Class, ProbeStyle, Reason, Verdict};
+
+/// A verdict plus what the bookkeeping of a probe needs that the verdict does not carry.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Decision {
+    pub verdict: Verdict,
+    /// For probes (not replies): how the probe extends its sender's series.
+    pub step: Option<SeriesStep>,
+}
+
+/// How a probe extends its sender's series of probes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SeriesStep {
+    /// The probe starts a new episode (`verdict.episode` is its new id) rather than continuing
+    /// the open one.
+    pub new_episode: bool,
+    /// Interval before this probe; for the first probe of an episode, the gap since the peer's
+    /// last segment (for a persist timer, the zero window that armed it).
+    pub interval_ns: u64,
+    /// Time since the peer's last segment, when the capture saw one.
+    pub idle_ns: Option<u64>,
+    /// When the peer's window closed, for a probe into a zero window.
+    pub window_closed: Option<WindowClosed>,
+}
+
+/// The verdict for `seg`, sent in direction `dir` of `stream`, or `None` for a segment that is
+/// neither a probe nor a reply to one. `next_episode` is the id a new episode would get.
+pub(crate) fn decide(
+    cfg: &Config,
+    stream: &Stream,
+    dir: usize,
+    seg: &Segment,
+    next_episode: u64,
+) -> Option<Decision> {
+    if let Some(verdict) = reply(stream, dir, seg) {
+        return Some(Decision {
+            verdict,
+            step: None,
+        });
+    }
+    let (class, style, reason) = probe(cfg, stream, dir, seg)?;
+    Some(in_series(
+        cfg,
+        stream,
+        dir,
+        seg,
+        next_episode,
+        class,
+        style,
+        reason,
+    ))
+}
+
+fn is_pure_ack(seg: &Segment) -> bool {
+    seg.payload_len == 0 && seg.flags.ack() && !seg.flags.syn() && !seg.flags.fin()
+}
+
+/// A reply to the other side's pending probe?
+fn reply(stream: &Stream, dir: usize, seg: &Segment) -> Option<Verdict> {
+    let peer = &stream.probing[1 - dir];
+    let p = peer
+        .pending
+        .filter(|p| is_pure_ack(seg) && p.answered_by(seg.ack))?;
+    let tentative = peer
+        .run
+        .as_ref()
+        .is_some_and(|r| Some(r.ep.id) == p.episode && !r.settled);
+    Some(Verdict {
+        class: p.class.reply(),
+        style: p.style,
+        reason: Reason::AnswersPendingProbe,
+        window_closed_in: p.window_closed_in,
+        answers: Some(p.packet),
+        since_window_closed_ns: p.window_closed_at.map(|t| seg.time.nanos_since(t)),
+        since_previous_probe_ns: None,
+        peer_window_zero: seg.window == 0,
+        episode: p.episode,
+        probe_number: p.probe_number,
+        interval_ratio_milli: None,
+        tentative,
+        keepalive_mismatch: 0,
+    })
+}
+
+/// Whether `seg` is shaped like a probe, and if so which timer sent it.
+fn probe(
+    cfg: &Config,
+    stream: &Stream,
+    dir: usize,
+    seg: &Segment,
+) -> Option<(Class, ProbeStyle, Reason)> {
+    let me = &stream.dir[dir];
+    let peer = &stream.dir[1 - dir];
+    if seg.flags.syn() || seg.flags.fin() || !seg.flags.ack() || seg.payload_len > 1 {
+        return None;
+    }
+    let next = me.next_seq?;
+    let (peer_zero, closed) = peer.window_zero();
+
+    if seg.payload_len == 1 {
+        let peer_ack = peer.last_ack?;
+        if seg.seq == next - 1 && peer_ack == next {
+            return Some((
+                Class::KeepAlive,
+                ProbeStyle::OneOldByte,
+                Reason::OldByteOnIdleConnection,
+            ));
+        }
+        if peer_zero && seg.seq == peer_ack {
+            return Some((
+                Class::ZeroWindowProbe,
+                ProbeStyle::OneNewByte,
+                Reason::NewByteIntoZeroWindow,
+            ));
+        }
+        return None;
+    }
+
+    // Zero length: a probe sits at SND.UNA-1, just below what the peer has acknowledged. Without
+    // any ACK from the peer yet, fall back to the sender's own SND.NXT.
+    let una = peer.last_ack.unwrap_or(next);
+    if seg.seq != una - 1 && seg.seq != next - 1 {
+        return None;
+    }
+    // After a FIN, a pure ACK at the FIN's sequence number that acknowledges something new is
+    // an ordinary ACK, not a probe.
+    let ack_advanced = me.last_ack.is_some_and(|a| seg.ack > a);
+    if ack_advanced && (me.fin_seq.is_some() || peer.fin_seq.is_some()) {
+        return None;
+    }
+
+    if let Some(closed) = closed {
+        if seg.seq != una - 1 {
+            return None;
+        }
+        let (class, reason) = zero_window_timer(cfg, stream, dir, closed, seg.time);
+        return Some((class, ProbeStyle::ZeroLengthBelowUna, reason));
+    }
+
+    // Open (or unknown) window: a keep-alive, unless data is still in flight, when no timer of a
+    // Linux or BSD stack would send this.
+    let in_flight = peer.last_ack.is_some_and(|a| next > a);
+    if in_flight || seg.seq != next - 1 {
+        return None;
+    }
+    Some((
+        Class::KeepAlive,
+        ProbeStyle::ZeroLengthBelowUna,
+        Reason::IdleOpenWindow,
+    ))
+}
+
+/// Which timer sent a zero-length probe into a zero window: the persist timer (zero-window probe)
+/// or the keep-alive timer (the sender filled the window exactly and has nothing queued).
+fn zero_window_timer(
+    cfg: &Config,
+    stream: &Stream,
+    dir: usize,
+    closed: WindowClosed,
+    now: Timestamp,
+) -> (Class, Reason) {
+    match stream.probing[dir].continued_run(Some(closed)) {
+        None => {
+            let since = stream.dir[1 - dir].last_time.unwrap_or(closed.time);
+            timers::first_probe(cfg, now.nanos_since(since), stream.rtt.round_trip_ns())
+        }
+        Some(run) => timers::next_probe(cfg, run.timing(), now.nanos_since(run.ep.last_probe_at)),
+    }
+}
+
+/// The probe's place in its sender's series: episode, number, interval and its ratio, keep-alive
+/// settings check, and whether the class still waits for timing evidence.
+#[allow(clippy::too_many_arguments)]
+fn in_series(
+    cfg: &Config,
+    stream: &Stream,
+    dir: usize,
+    seg: &Segment,
+    next_episode: u64,
+    class: Class,
+    style: ProbeStyle,
+    reason: Reason,
+) -> Decision {
+    let now = seg.time;
+    let peer = &stream.dir[1 - dir];
+    let (peer_zero, closed) = peer.window_zero();
+    let idle = peer.last_time.map(|t| now.nanos_since(t));
+    let run = stream.probing[dir].continued_run(closed);
+
+    let (interval, since_previous, ratio) = match run {
+        None => (
+            idle.or(closed.map(|c| now.nanos_since(c.time)))
+                .unwrap_or(0),
+            None,
+            None,
+        ),
+        Some(r) => {
+            let interval = now.nanos_since(r.ep.last_probe_at);
+            let ratio = (r.last_interval_ns > 0).then(|| {
+                let ratio = interval as u128 * 1000 / r.last_interval_ns as u128;
+                ratio.min(u32::MAX as u128) as u32
+            });
+            (interval, Some(interval), ratio)
+        }
+    };
+    let keepalive_mismatch = if class == Class::KeepAlive {
+        let after_idle = run.is_none_or(|r| r.last_answered);
+        timers::keepalive_mismatch(cfg, after_idle, idle, interval, run.is_none())
+    } else {
+        0
+    };
+    let settled = run.is_some_and(|r| r.settled) || !timers::tentative_reason(reason);
+    let verdict = Verdict {
+        class,
+        style,
+        reason,
+        window_closed_in: closed.map(|c| c.packet),
+        answers: None,
+        since_window_closed_ns: closed.map(|c| now.nanos_since(c.time)),
+        since_previous_probe_ns: since_previous,
+        peer_window_zero: peer_zero,
+        episode: Some(run.map_or(next_episode, |r| r.ep.id)),
+        probe_number: run.map_or(0, |r| r.ep.probes()) + 1,
+        interval_ratio_milli: ratio,
+        tentative: !settled,
+        keepalive_mismatch,
+    };
+    Decision {
+        verdict,
+        step: Some(SeriesStep {
+            new_episode: run.is_none(),
+            interval_ns: interval,
+            idle_ns: idle,
+            window_closed: closed,
+        }),
+    }
+}
