@@ -10,7 +10,7 @@
 use std::collections::{HashMap, VecDeque};
 
 use crate::config::Config;
-use crate::decide::decide;
+use crate::decide::{decide, Decision};
 use crate::episode::{EndCause, Event};
 use crate::segment::Segment;
 use crate::series::{self, Ctx};
@@ -115,16 +115,17 @@ fn update(
     stream: &mut Stream,
     dir: usize,
     seg: &Segment,
-    decision: Option<&crate::decide::Decision>,
+    decision: Option<&Decision>,
 ) {
     stream.rtt.observe_handshake(seg);
 
     let (me, peer) = pair_mut(&mut stream.probing, dir);
     match decision {
-        Some(d) if d.verdict.answers.is_some() => {
-            series::record_reply(ctx, me, peer, seg, &d.verdict)
-        }
-        Some(d) => series::record_probe(ctx, me, peer, seg, d),
+        Some(Decision {
+            verdict,
+            step: Some(step),
+        }) => series::record_probe(ctx, me, peer, seg, verdict, step),
+        Some(Decision { verdict, .. }) => series::record_reply(ctx, me, peer, seg, verdict),
         None => series::drop_stale(ctx, me, peer, seg),
     }
 

@@ -24,6 +24,7 @@
 use crate::config::Config;
 use crate::direction::WindowClosed;
 use crate::segment::{Segment, Timestamp};
+use crate::series::SeriesStep;
 use crate::stream::Stream;
 use crate::timers;
 use crate::verdict::{Class, ProbeStyle, Reason, Verdict};
@@ -34,21 +35,6 @@ pub(crate) struct Decision {
     pub verdict: Verdict,
     /// For probes (not replies): how the probe extends its sender's series.
     pub step: Option<SeriesStep>,
-}
-
-/// How a probe extends its sender's series of probes.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct SeriesStep {
-    /// The probe starts a new episode (`verdict.episode` is its new id) rather than continuing
-    /// the open one.
-    pub new_episode: bool,
-    /// Interval before this probe; for the first probe of an episode, the gap since the peer's
-    /// last segment (for a persist timer, the zero window that armed it).
-    pub interval_ns: u64,
-    /// Time since the peer's last segment, when the capture saw one.
-    pub idle_ns: Option<u64>,
-    /// When the peer's window closed, for a probe into a zero window.
-    pub window_closed: Option<WindowClosed>,
 }
 
 /// The verdict for `seg`, sent in direction `dir` of `stream`, or `None` for a segment that is

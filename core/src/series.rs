@@ -1,23 +1,39 @@
 //! Bookkeeping of one side's probes: the current run (its [`Episode`]), the probe still waiting
 //! for a reply, and how a run ends. It consumes the verdicts [`decide`](crate::decide) returns and
 //! emits [`Event`]s; it never changes a verdict.
+//!
+//! [`Event`]: crate::Event
 
 use std::collections::VecDeque;
 
 use crate::config::Config;
-use crate::decide::Decision;
 use crate::direction::WindowClosed;
 use crate::episode::{
     mismatch, notes, EndCause, Episode, EpisodeEnd, EpisodeKind, Event, Unanswered,
 };
 use crate::segment::{Segment, Timestamp};
 use crate::timers;
-use crate::verdict::{Class, ProbeStyle, Verdict};
+use crate::verdict::{Class, ProbeStyle, Reason, Verdict};
 use crate::SeqNumber;
 
 /// Most verdicts of one episode that may wait for its timing to settle. A series that gives no
 /// timing evidence for this long keeps the tentative class for the rest.
 const MAX_TENTATIVE: usize = 32;
+
+/// How a probe extends its sender's series of probes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SeriesStep {
+    /// The probe starts a new episode (`verdict.episode` is its new id) rather than continuing
+    /// the open one.
+    pub new_episode: bool,
+    /// Interval before this probe; for the first probe of an episode, the gap since the peer's
+    /// last segment (for a persist timer, the zero window that armed it).
+    pub interval_ns: u64,
+    /// Time since the peer's last segment, when the capture saw one.
+    pub idle_ns: Option<u64>,
+    /// When the peer's window closed, for a probe into a zero window.
+    pub window_closed: Option<WindowClosed>,
+}
 
 /// Where the events of one segment go.
 pub(crate) struct Ctx<'a> {
@@ -46,7 +62,7 @@ pub(crate) struct Run {
 }
 
 impl Run {
-    fn start(id: u64, seg: &Segment, step: &crate::decide::SeriesStep, class: Class) -> Run {
+    fn start(id: u64, seg: &Segment, step: &SeriesStep, class: Class) -> Run {
         let closed = step.window_closed;
         Run {
             ep: Episode {
@@ -276,18 +292,15 @@ pub(crate) fn end_run(
     ctx.events.push_back(Event::Episode(run.ep));
 }
 
-/// Bookkeeping of a probe or keep-alive that `me` just sent, as `decision` describes it.
+/// Bookkeeping of a probe or keep-alive `v` that `me` just sent, extending its series by `step`.
 pub(crate) fn record_probe(
     ctx: &mut Ctx,
     me: &mut Probing,
     peer: &Probing,
     seg: &Segment,
-    decision: &Decision,
+    v: &Verdict,
+    step: &SeriesStep,
 ) {
-    let v = &decision.verdict;
-    let Some(step) = decision.step.as_ref() else {
-        return;
-    };
     if let Some(p) = me.pending.take() {
         mark_unanswered(ctx, me.run.as_deref_mut(), p, peer.last_probe_reply);
     }
@@ -307,7 +320,7 @@ pub(crate) fn record_probe(
         Class::KeepAlive => run.ep.keep_alives += 1,
         _ => run.ep.zero_window_probes += 1,
     }
-    if v.reason == crate::verdict::Reason::IntervalDoubled {
+    if v.reason == Reason::IntervalDoubled {
         run.doubled = true;
     }
     if !v.tentative && !run.settled {
