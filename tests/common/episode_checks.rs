@@ -2,11 +2,11 @@
 //! shows them, against the episodes the generator's model read from the pcap.
 
 use std::collections::HashMap;
-use std::fs;
 use std::path::Path;
 
 use super::checks::{KEEP_ALIVE, ZERO_WINDOW_PROBE};
 use super::harness::Tshark;
+use super::oracle::KernelCapture;
 
 const EPISODE_FIELDS: [&str; 19] = [
     "frame.number",
@@ -77,18 +77,10 @@ fn seconds(s: &str) -> f64 {
 /// `tshark -2` shows them, against the episodes the generator read from the pcap itself
 /// (`streams[].capture.episodes`), whose probes the kernel counters vouch for.
 pub fn check_episodes(tshark: &Tshark, dir: &Path, name: &str) {
-    let json_path = dir.join(format!("{name}.json"));
-    let j: serde_json::Value =
-        serde_json::from_str(&fs::read_to_string(&json_path).expect("scenario JSON"))
-            .expect("valid JSON");
-    let pcap = tshark.stage(&dir.join(format!("{name}.pcap")));
+    let truth = KernelCapture::load(dir, name);
+    let pcap = tshark.stage(&truth.pcap);
     // Tell tcpprobe the probed kernel's reply rate limit, as a user would (Preferences).
-    let ratelimit = format!(
-        "tcpprobe.invalid_ratelimit:{}",
-        j["sysctls"]["net.ipv4.tcp_invalid_ratelimit"]
-            .as_str()
-            .unwrap_or("500")
-    );
+    let ratelimit = format!("tcpprobe.invalid_ratelimit:{}", truth.invalid_ratelimit);
     let rows = episode_rows(tshark, &pcap, &["-2", "-o", &ratelimit]);
     let row = |frame: u64| {
         rows.get(&frame)
@@ -104,18 +96,19 @@ pub fn check_episodes(tshark: &Tshark, dir: &Path, name: &str) {
     let mut ids = std::collections::HashSet::new();
     let mut truth_probes = 0;
     let mut third_or_later = std::collections::BTreeSet::new();
-    for s in j["streams"].as_array().expect("streams") {
-        let probe_class = match s["expect"].as_str() {
-            Some("persist") => ZERO_WINDOW_PROBE,
-            Some("keepalive") => KEEP_ALIVE,
+    for s in &truth.streams {
+        let probe_class = match s.expect.as_str() {
+            "persist" => ZERO_WINDOW_PROBE,
+            "keepalive" => KEEP_ALIVE,
             _ => continue,
         };
-        let episodes = s["capture"]["episodes"]
-            .as_array()
+        let episodes = s
+            .episodes
+            .as_ref()
             .unwrap_or_else(|| panic!("{name}: no capture.episodes (regenerate the captures)"));
         for e in episodes {
-            let probes = e["probes"].as_array().expect("probes");
-            let first = row(probes[0]["frame"].as_u64().unwrap());
+            let probes = &e.probes;
+            let first = row(probes[0].frame);
             let id = first.get("tcpprobe.episode").to_string();
             assert!(!id.is_empty(), "{name}: probe without tcpprobe.episode");
             assert!(
@@ -127,7 +120,7 @@ pub fn check_episodes(tshark: &Tshark, dir: &Path, name: &str) {
             let mut last_frame = 0;
             for (i, p) in probes.iter().enumerate() {
                 truth_probes += 1;
-                let frame = p["frame"].as_u64().unwrap();
+                let frame = p.frame;
                 let at = format!("{name} frame {frame}");
                 let r = row(frame);
                 assert_eq!(r.get("tcpprobe.verdict"), probe_class, "{at}: verdict");
@@ -138,7 +131,7 @@ pub fn check_episodes(tshark: &Tshark, dir: &Path, name: &str) {
                     "{at}: number"
                 );
                 if i > 0 {
-                    let gap = p["time"].as_f64().unwrap() - probes[i - 1]["time"].as_f64().unwrap();
+                    let gap = p.time - probes[i - 1].time;
                     max_gap = max_gap.max(gap);
                     close(seconds(r.get("tcpprobe.since_previous_probe")), gap, &at);
                 } else {
@@ -148,14 +141,14 @@ pub fn check_episodes(tshark: &Tshark, dir: &Path, name: &str) {
                         "{at}: first probe"
                     );
                 }
-                if let Some(c) = e["closed_frame"].as_u64() {
+                if let Some(c) = e.closed_frame {
                     assert_eq!(
                         r.get("tcpprobe.window_closed_in"),
                         c.to_string(),
                         "{at}: closed in"
                     );
                 }
-                if let Some(o) = e["reopened_frame"].as_u64() {
+                if let Some(o) = e.reopened_frame {
                     assert_eq!(
                         r.get("tcpprobe.window_reopened_in"),
                         o.to_string(),
@@ -166,7 +159,7 @@ pub fn check_episodes(tshark: &Tshark, dir: &Path, name: &str) {
                 if i >= 2 {
                     third_or_later.insert(frame);
                 }
-                match p["answered_frame"].as_u64() {
+                match p.answered_frame {
                     Some(a) => {
                         answered += 1;
                         last_frame = a;
@@ -188,7 +181,7 @@ pub fn check_episodes(tshark: &Tshark, dir: &Path, name: &str) {
                 }
             }
 
-            let end = e["end"].as_str().expect("end");
+            let end = e.end.as_str();
             let summaries: Vec<u64> = rows
                 .iter()
                 .filter(|(_, r)| r.get("tcpprobe.summary") == id)
@@ -221,7 +214,7 @@ pub fn check_episodes(tshark: &Tshark, dir: &Path, name: &str) {
             // the window reopening ends; the generator ends a keep-alive run only at data, FIN
             // or RST. Everything else about them is compared above.
             let keepalives_in_zero_window =
-                e["kind"] == "keepalive" && r.get("tcpprobe.summary.kind") == "1";
+                e.kind == "keepalive" && r.get("tcpprobe.summary.kind") == "1";
             if keepalives_in_zero_window {
                 assert_eq!(r.get("tcpprobe.summary.end"), end_code("reopened"), "{at}");
             } else {
@@ -231,7 +224,7 @@ pub fn check_episodes(tshark: &Tshark, dir: &Path, name: &str) {
                     "{at}: end {end}"
                 );
                 // Ended: on the frame that ended it; still open: on its last probe or reply.
-                let expected = e["end_frame"].as_u64().unwrap_or(last_frame);
+                let expected = e.end_frame.unwrap_or(last_frame);
                 assert_eq!(summary_frame, expected, "{at}: end {end}");
             }
         }
@@ -265,8 +258,8 @@ pub fn check_episodes(tshark: &Tshark, dir: &Path, name: &str) {
     // Probes tcpprobe calls unanswered because of the rate limit: the probed kernel counted each
     // reply it held back (TcpExtTCPACKSkippedSeq).
     {
-        let skipped = j["kernel_extra"]["TcpExtTCPACKSkippedSeq"]
-            .as_u64()
+        let skipped = truth
+            .ack_skipped_seq
             .unwrap_or_else(|| panic!("{name}: no kernel_extra.TcpExtTCPACKSkippedSeq"));
         let rate_limited = rows
             .values()

@@ -19,6 +19,58 @@ pub struct KernelStream {
     pub expect: String,
     /// Probe-shaped frames (zero-length ACK at SND.UNA-1) the generator counted per side.
     pub probe_shaped: HashMap<String, u64>,
+    /// The episodes the generator's model read from the pcap (`capture.episodes`); None in a
+    /// JSON older than the model.
+    pub episodes: Option<Vec<TruthEpisode>>,
+}
+
+/// One episode of the generator's model (tests/gen/oracle.py says what opens and ends one).
+#[derive(Debug, Clone)]
+pub struct TruthEpisode {
+    /// "zero_window" or "keepalive".
+    pub kind: String,
+    /// The probed side's segment that closed the window, if the capture has it.
+    pub closed_frame: Option<u64>,
+    pub reopened_frame: Option<u64>,
+    pub probes: Vec<TruthProbe>,
+    /// How it ended: "reopened", "rst_from_prober", ..., "capture_end".
+    pub end: String,
+    /// The frame that ended it; None when the capture ended first.
+    pub end_frame: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TruthProbe {
+    pub frame: u64,
+    /// Seconds since the capture's first packet.
+    pub time: f64,
+    pub answered_frame: Option<u64>,
+    /// Recognised only by the peer's later ACK (before any segment of the peer).
+    pub lookahead: bool,
+}
+
+impl TruthEpisode {
+    fn from_json(e: &serde_json::Value) -> TruthEpisode {
+        let frame = |v: &serde_json::Value| v.as_u64();
+        TruthEpisode {
+            kind: e["kind"].as_str().unwrap_or_default().to_string(),
+            closed_frame: frame(&e["closed_frame"]),
+            reopened_frame: frame(&e["reopened_frame"]),
+            probes: e["probes"]
+                .as_array()
+                .expect("probes")
+                .iter()
+                .map(|p| TruthProbe {
+                    frame: p["frame"].as_u64().expect("probe frame"),
+                    time: p["time"].as_f64().expect("probe time"),
+                    answered_frame: frame(&p["answered_frame"]),
+                    lookahead: p["lookahead"] == true,
+                })
+                .collect(),
+            end: e["end"].as_str().expect("end").to_string(),
+            end_frame: frame(&e["end_frame"]),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -27,6 +79,10 @@ pub struct KernelCapture {
     pub pcap: PathBuf,
     pub win_probes: u64,
     pub keep_alives: u64,
+    /// TcpExtTCPACKSkippedSeq: replies to probes the probed kernel held back (rate limit).
+    pub ack_skipped_seq: Option<u64>,
+    /// net.ipv4.tcp_invalid_ratelimit in the namespace (ms); Linux's default if not recorded.
+    pub invalid_ratelimit: String,
     pub streams: Vec<KernelStream>,
 }
 
@@ -68,6 +124,9 @@ impl KernelCapture {
                     prober_port,
                     expect: s["expect"].as_str().unwrap_or_default().to_string(),
                     probe_shaped,
+                    episodes: s["capture"]["episodes"]
+                        .as_array()
+                        .map(|es| es.iter().map(TruthEpisode::from_json).collect()),
                 }
             })
             .collect();
@@ -76,6 +135,11 @@ impl KernelCapture {
             pcap: dir.join(format!("{name}.pcap")),
             win_probes: count("TcpExtTCPWinProbe"),
             keep_alives: count("TcpExtTCPKeepAlive"),
+            ack_skipped_seq: j["kernel_extra"]["TcpExtTCPACKSkippedSeq"].as_u64(),
+            invalid_ratelimit: j["sysctls"]["net.ipv4.tcp_invalid_ratelimit"]
+                .as_str()
+                .unwrap_or("500")
+                .to_string(),
             streams,
         }
     }
