@@ -28,6 +28,11 @@ stdin; otherwise the capture runs from before the child starts.
 Everything here uses only what this kernel has (6.18, no sch_netem and no tc gact action): packets
 are dropped with a classic-BPF tc filter in direct-action mode, and long retransmission timeouts
 come from net.ipv4.tcp_rto_min_us instead of an emulated delay.
+
+What the capture holds is read by the episode model in oracle.py (pure, tested by test_oracle.py);
+this file is the capture machinery around it. It stays one file of over 1,000 lines because it is
+one program that re-invokes itself inside the namespace, and its scenario table ties together the
+socket work, the parameters their descriptions quote, and the per-scenario validation.
 """
 
 import concurrent.futures
