@@ -106,14 +106,9 @@ fn tentative_in_one_pass_refined_in_two() {
     // The capture opens with a keep-alive: before any segment of the connection nothing tells a
     // causal reader what SND.UNA is, so that one cannot be recognised (Wireshark cannot either);
     // the generator only knew it from the peer's later ACK. Every other one is found.
-    let j: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(bundled_kernel_dir().join("keepalive_midstream.json")).unwrap(),
-    )
-    .unwrap();
-    let probes = j["streams"][0]["capture"]["episodes"][0]["probes"]
-        .as_array()
-        .unwrap();
-    let before_any_segment = probes.iter().filter(|p| p["lookahead"] == true).count();
+    let truth = KernelCapture::load(&bundled_kernel_dir(), "keepalive_midstream");
+    let probes = &truth.streams[0].episodes.as_ref().unwrap()[0].probes;
+    let before_any_segment = probes.iter().filter(|p| p.lookahead).count();
     assert_eq!(before_any_segment, 1);
     let keep_alives = double
         .values()
@@ -121,7 +116,7 @@ fn tentative_in_one_pass_refined_in_two() {
         .count();
     assert_eq!(
         keep_alives as u64,
-        j["kernel"]["TcpExtTCPKeepAlive"].as_u64().unwrap() - before_any_segment as u64
+        truth.keep_alives - before_any_segment as u64
     );
     let revised = tshark.fields(
         &cap,

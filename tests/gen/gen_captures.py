@@ -15,7 +15,7 @@ inside the namespace, and writes OUTDIR/<scenario>.json with:
 - per TCP stream: which side was made to probe and how, what the application saw (`facts.app`),
   the namespace sysctls and tc commands used (`facts.namespace_setup`), and what the capture holds
   as parsed here from the raw pcap, independently of Wireshark (`capture`), including the probe
-  episodes (`capture.episodes`, see analyse_capture).
+  episodes (`capture.episodes`, see oracle.py).
 A scenario whose kernel behaviour does not match its intent is retried (timing on a loaded machine
 can spoil one run) and finally reported as an error with a non-zero exit status.
 
@@ -28,6 +28,11 @@ stdin; otherwise the capture runs from before the child starts.
 Everything here uses only what this kernel has (6.18, no sch_netem and no tc gact action): packets
 are dropped with a classic-BPF tc filter in direct-action mode, and long retransmission timeouts
 come from net.ipv4.tcp_rto_min_us instead of an emulated delay.
+
+What the capture holds is read by the episode model in oracle.py (pure, tested by test_oracle.py);
+this file is the capture machinery around it. It stays one file of over 1,000 lines because it is
+one program that re-invokes itself inside the namespace, and its scenario table ties together the
+socket work, the parameters their descriptions quote, and the per-scenario validation.
 """
 
 import concurrent.futures
@@ -46,6 +51,8 @@ import sys
 import termios
 import threading
 import time
+
+import oracle  # the episode model: tests/gen/oracle.py, beside this script
 
 SCRIPT = os.path.abspath(__file__)
 
@@ -724,136 +731,13 @@ def pcap_segments(path):
     return segments
 
 
-FIN, SYN, RST, ACK = 0x01, 0x02, 0x04, 0x10
-SEQ_MASK = 0xFFFFFFFF
-
-
-def is_pure_ack(flags, plen):
-    return (flags & (SYN | FIN | RST | ACK)) == ACK and plen == 0
-
-
 def analyse_capture(path, streams):
-    """Per stream: packets, SYNs, RSTs, zero-window segments, 'seq_minus_one_acks' and the probe
-    episodes. Returns (total packets, timestamp of the first packet).
-
-    A probe-shaped segment is a zero-length pure ACK whose sequence number is one below the last
-    ACK the peer sent. Linux sends that segment only as a keep-alive or a zero-window persist
-    probe (tcp_xmit_probe_skb), and those are exactly what the two kernel counters count, so their
-    sums must match the counters. In a capture that starts mid-connection the first probe comes
-    before any segment of the peer; it is recognised by the peer's next ACK instead ("lookahead").
-
-    Episodes (capture.episodes) group the prober's probes; their kind follows the kernel's ground
-    truth for the stream (expect persist: "zero_window", expect keepalive: "keepalive"):
-    - zero_window: opens at the first segment of the probed side that advertises window 0 (not
-      SYN/RST), or at a probe if the window closed before the capture; ends at the probed side's
-      next segment with window > 0 ("reopened"), at a RST or FIN from either side, or at the end
-      of the capture. A closed window that ends before any probe is not an episode.
-    - keepalive: opens at a keep-alive (whatever the window); ends at a RST or FIN from either side,
-      at the first segment with payload from either side ("data"), or at the end of the capture.
-    A probe's answered_frame is the probed side's first zero-length pure ACK with ack = probe seq + 1
-    that follows it before the prober's next probe (a window update can qualify)."""
-    index = {}
-    for s in streams:
-        s["capture"] = {"packets": 0, "syn": 0, "rst": 0,
-                        "zero_window_segments": {"client": 0, "server": 0},
-                        "seq_minus_one_acks": {"client": 0, "server": 0},
-                        "rst_frames": [], "episodes": []}
-        index[(s["family"], s["client_port"], s["server_port"])] = (s, "client")
-        index[(s["family"], s["server_port"], s["client_port"])] = (s, "server")
-    segments = pcap_segments(path)
-    t0 = segments[0][1] if segments else 0.0
-    per_stream = {id(s): [] for s in streams}
-    for seg in segments:
-        hit = index.get(seg[2:5])
-        if hit is None:
-            raise ScenarioError(f"{path}: segment {seg[3]}->{seg[4]} belongs to no known stream")
-        per_stream[id(hit[0])].append((seg, hit[1]))
-    for s in streams:
-        analyse_stream(s, per_stream[id(s)], t0)
-    return len(segments), t0
-
-
-def analyse_stream(s, segs, t0):
-    cap = s["capture"]
-    # next_ack[side][i]: the ACK number of side's first ACK segment at or after position i.
-    next_ack = {"client": [None] * (len(segs) + 1), "server": [None] * (len(segs) + 1)}
-    for i in range(len(segs) - 1, -1, -1):
-        (seg, side) = segs[i]
-        for sd in next_ack:
-            next_ack[sd][i] = next_ack[sd][i + 1]
-        if seg[7] & ACK:
-            next_ack[side][i] = seg[6]
-    prober = s["prober"]
-    kind = "zero_window" if s["expect"] == "persist" else "keepalive"
-    last_ack = {}
-    cur = None          # the open episode
-    awaiting = None     # the last probe while it can still be answered
-
-    def finish(end, frame):
-        nonlocal cur, awaiting
-        if cur["probes"]:
-            cur["end"], cur["end_frame"] = end, frame
-            cap["episodes"].append(cur)
-        cur = awaiting = None
-
-    def new_episode(closed_frame):
-        return {"kind": kind, "closed_frame": closed_frame, "reopened_frame": None, "probes": [],
-                "end": None, "end_frame": None}
-
-    for i, (seg, side) in enumerate(segs):
-        frame, ts, _, _, _, seq, ack, flags, window, plen = seg
-        peer = "server" if side == "client" else "client"
-        cap["packets"] += 1
-        cap["syn"] += bool(flags & SYN)
-        if flags & RST:
-            cap["rst"] += 1
-            cap["rst_frames"].append({"frame": frame, "from": side, "time": round(ts - t0, 6)})
-        if window == 0 and not flags & (SYN | RST):
-            cap["zero_window_segments"][side] += 1
-        peer_ack, lookahead = last_ack.get(peer), False
-        if peer_ack is None:
-            peer_ack, lookahead = next_ack[peer][i + 1], True
-        probe = is_pure_ack(flags, plen) and peer_ack is not None and seq == (peer_ack - 1) & SEQ_MASK
-        if probe:
-            cap["seq_minus_one_acks"][side] += 1
-        if flags & ACK:
-            last_ack[side] = ack
-        if prober is None:
-            continue
-        from_prober = side == prober
-        who = "prober" if from_prober else "probed"
-        if (not from_prober and awaiting is not None and is_pure_ack(flags, plen)
-                and ack == (awaiting["seq"] + 1) & SEQ_MASK):
-            awaiting["answered_frame"] = frame
-            awaiting = None
-        ended = False
-        if cur is not None:
-            ended = True
-            if flags & RST:
-                finish(f"rst_from_{who}", frame)
-            elif flags & FIN:
-                finish(f"fin_from_{who}", frame)
-            elif kind == "zero_window" and not from_prober and window > 0 and not flags & SYN:
-                cur["reopened_frame"] = frame
-                finish("reopened", frame)
-            elif kind == "keepalive" and plen > 0:
-                finish("data", frame)
-            else:
-                ended = False
-        if (not ended and cur is None and kind == "zero_window" and not from_prober and window == 0
-                and not flags & (SYN | RST)):
-            cur = new_episode(frame)
-        if probe and from_prober:
-            if cur is None:
-                cur = new_episode(None)
-            awaiting = {"frame": frame, "time": round(ts - t0, 6), "answered_frame": None,
-                        "lookahead": lookahead, "seq": seq}
-            cur["probes"].append(awaiting)
-    if cur is not None:
-        finish("capture_end", None)
-    for ep in cap["episodes"]:
-        for p in ep["probes"]:
-            del p["seq"]
+    """The pcap's segments through the episode model (oracle.py, which describes what it records
+    per stream). Returns (total packets, timestamp of the first packet)."""
+    try:
+        return oracle.analyse_segments(pcap_segments(path), streams)
+    except oracle.UnknownStream as e:
+        raise ScenarioError(f"{path}: {e}")
 
 
 def app_times(streams, t0):

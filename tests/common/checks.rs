@@ -1,0 +1,280 @@
+//! A kernel-made capture through tshark, every way a user looks at it (per-frame fields, single
+//! pass and `-2`, display filters, `-T json`, `-V`, the Info column), against the kernel's
+//! counters and the scenario's construction.
+
+use std::collections::HashMap;
+
+use super::harness::{displayed_info, wireshark_at_least, Tshark};
+use super::oracle::KernelCapture;
+
+/// Verdict numbers of the `tcpprobe.verdict` field.
+pub const ZERO_WINDOW_PROBE: &str = "1";
+pub const ZERO_WINDOW_PROBE_ACK: &str = "2";
+pub const KEEP_ALIVE: &str = "3";
+pub const KEEP_ALIVE_ACK: &str = "4";
+
+const FIELDS: [&str; 11] = [
+    "frame.number",
+    "tcp.srcport",
+    "tcp.dstport",
+    "tcp.len",
+    "tcpprobe.verdict",
+    "tcpprobe.answers",
+    "tcpprobe.window_closed_in",
+    "tcp.analysis.keep_alive",
+    "tcpprobe.corrected",
+    "_ws.col.Info",
+    "tcpprobe.tentative",
+];
+
+/// Checks one kernel-made capture end to end against the kernel's counters and the scenario's
+/// construction, in every way a user looks at it.
+pub fn check_kernel_capture(tshark: &Tshark, cap: &KernelCapture) {
+    let pcap = tshark.stage(&cap.pcap);
+    let name = &cap.name;
+
+    // ---- per frame, single pass and two passes, without any tree option ----
+    // The kernel's counts are whole-capture truth: they are compared with the two-pass view. A
+    // single pass may differ from it only on frames it marks tentative.
+    let one_pass = tshark.fields(&pcap, &[], &FIELDS);
+    let single = tshark.fields(&pcap, &["-2"], &FIELDS);
+    assert_eq!(one_pass.len(), single.len(), "{name}: frame count");
+    let mut tentative_frames = 0;
+    for (one, two) in one_pass.iter().zip(&single) {
+        if one[10] == "1" {
+            tentative_frames += 1;
+        } else {
+            assert_eq!(
+                one[..10],
+                two[..10],
+                "{name}: single-pass and -2 differ, not tentative"
+            );
+        }
+    }
+    let passes: &[&[&str]] = if tentative_frames == 0 {
+        &[&[], &["-2"]]
+    } else {
+        &[&["-2"]]
+    };
+    assert!(!single.is_empty(), "{name}: no frames");
+    // The Info column as displayed (packet list, tshark's summary lines) in the two-pass view the
+    // rows come from, and Wireshark's own; a single pass shows the same but on tentative frames.
+    let shown = displayed_info(tshark, &pcap, &["-2"]);
+    let shown_one_pass = displayed_info(tshark, &pcap, &[]);
+    for row in one_pass.iter().filter(|r| r[10] != "1") {
+        assert_eq!(
+            shown_one_pass[row[0].as_str()],
+            shown[row[0].as_str()],
+            "{name} frame {}: single-pass and -2 Info columns differ, not tentative",
+            row[0]
+        );
+    }
+    let wireshark_alone = displayed_info(tshark, &pcap, &["-2", "--disable-protocol", "tcpprobe"]);
+
+    let verdict_of: HashMap<&str, &str> = single
+        .iter()
+        .map(|r| (r[0].as_str(), r[4].as_str()))
+        .collect();
+    let mut zwp = 0;
+    let mut ka = 0;
+    let mut per_stream: HashMap<(u16, u16), u64> = HashMap::new();
+    let mut wireshark_keep_alive_in_persist = 0;
+    for row in &single {
+        let [frame, src, dst, len, verdict, answers, closed_in, ws_keep_alive, corrected, info, _] =
+            &row[..]
+        else {
+            panic!("{name}: short row {row:?}");
+        };
+        let (src, dst): (u16, u16) = (src.parse().unwrap(), dst.parse().unwrap());
+        let stream = cap.stream_of(src, dst);
+        let from_prober = stream.prober_port == Some(src);
+        let at = format!("{name} frame {frame} ({src}->{dst}, role {})", stream.role);
+        if stream.expect == "persist" && !ws_keep_alive.is_empty() {
+            wireshark_keep_alive_in_persist += 1;
+            assert!(
+                !corrected.is_empty(),
+                "{at}: Wireshark's Keep-Alive left uncorrected"
+            );
+        }
+        check_info_label(&at, verdict, &shown[frame.as_str()]);
+        check_info_field(
+            &at,
+            info,
+            &shown[frame.as_str()],
+            &wireshark_alone[frame.as_str()],
+        );
+        match verdict.as_str() {
+            "" => {}
+            ZERO_WINDOW_PROBE => {
+                zwp += 1;
+                *per_stream
+                    .entry((stream.client_port, stream.server_port))
+                    .or_default() += 1;
+                assert_eq!(
+                    stream.expect, "persist",
+                    "{at}: zero-window probe in a non-persist stream"
+                );
+                assert!(from_prober, "{at}: probe from the side that does not probe");
+                assert_eq!(len, "0", "{at}: Linux probes carry no payload");
+                assert!(!closed_in.is_empty(), "{at}: no window_closed_in evidence");
+            }
+            KEEP_ALIVE => {
+                ka += 1;
+                *per_stream
+                    .entry((stream.client_port, stream.server_port))
+                    .or_default() += 1;
+                assert!(
+                    stream.role.starts_with("keepalive"),
+                    "{at}: keep-alive in a non-keep-alive stream"
+                );
+                assert!(
+                    from_prober,
+                    "{at}: keep-alive from the side that does not send them"
+                );
+                assert_eq!(len, "0", "{at}: Linux keep-alives carry no payload");
+            }
+            ZERO_WINDOW_PROBE_ACK | KEEP_ALIVE_ACK => {
+                assert!(!from_prober, "{at}: reply from the probing side");
+                let want = if verdict == ZERO_WINDOW_PROBE_ACK {
+                    ZERO_WINDOW_PROBE
+                } else {
+                    KEEP_ALIVE
+                };
+                assert_eq!(
+                    verdict_of.get(answers.as_str()).copied(),
+                    Some(want),
+                    "{at}: answers frame {answers:?}, which is not a matching probe"
+                );
+            }
+            other => panic!("{at}: unknown verdict {other:?}"),
+        }
+    }
+    assert_eq!(
+        zwp, cap.win_probes,
+        "{name}: zero-window probes vs kernel TCPWinProbe"
+    );
+    assert_eq!(
+        ka, cap.keep_alives,
+        "{name}: keep-alives vs kernel TCPKeepAlive"
+    );
+    for s in &cap.streams {
+        let expected = match s.prober_port {
+            Some(p) if p == s.client_port => s.probe_shaped.get("client").copied().unwrap_or(0),
+            Some(_) => s.probe_shaped.get("server").copied().unwrap_or(0),
+            None => 0,
+        };
+        let got = per_stream
+            .get(&(s.client_port, s.server_port))
+            .copied()
+            .unwrap_or(0);
+        assert_eq!(
+            got, expected,
+            "{name}: probes in stream {}-{} ({})",
+            s.client_port, s.server_port, s.role
+        );
+    }
+    if cap.streams.iter().any(|s| s.expect == "persist") {
+        assert!(
+            wireshark_keep_alive_in_persist > 0,
+            "{name}: Wireshark no longer mislabels persist probes; the baseline changed"
+        );
+    }
+
+    // ---- display filters without -V, single pass and two passes ----
+    for &extra in passes {
+        for (filter, want) in [
+            ("tcpprobe.zero_window_probe", cap.win_probes),
+            ("tcpprobe.keep_alive", cap.keep_alives),
+        ] {
+            let mut args = vec!["-r", pcap.to_str().unwrap(), "-Y", filter];
+            args.extend_from_slice(extra);
+            let n = tshark.run(&args).lines().count() as u64;
+            assert_eq!(n, want, "{name}: -Y {filter} {extra:?}");
+        }
+    }
+
+    // ---- the full tree (as -V and the GUI build it), single pass and two passes ----
+    for &extra in passes {
+        let mut args = vec!["-r", pcap.to_str().unwrap(), "-T", "json"];
+        args.extend_from_slice(extra);
+        let json = tshark.run(&args);
+        let count = |key: &str| json.matches(&format!("\"{key}\":")).count() as u64;
+        assert_eq!(
+            count("tcpprobe.zero_window_probe"),
+            cap.win_probes,
+            "{name}: json {extra:?}"
+        );
+        assert_eq!(
+            count("tcpprobe.keep_alive"),
+            cap.keep_alives,
+            "{name}: json {extra:?}"
+        );
+
+        let mut args = vec!["-r", pcap.to_str().unwrap(), "-V"];
+        args.extend_from_slice(extra);
+        let text = tshark.run(&args);
+        // The verdict's own expert line: "<class>: <reason>" or "<class> (corrected by
+        // tcpprobe): <reason>" (not the episode, settings or ACK lines that start alike).
+        let expert = |what: &str| {
+            let plain = format!("[Expert Info (Note/Sequence): {what}: ");
+            let corrected =
+                format!("[Expert Info (Note/Sequence): {what} (corrected by tcpprobe): ");
+            text.lines()
+                .filter(|l| l.contains(&plain) || l.contains(&corrected))
+                .count() as u64
+        };
+        assert_eq!(
+            expert("Zero-window probe"),
+            cap.win_probes,
+            "{name}: -V expert {extra:?}"
+        );
+        assert_eq!(
+            expert("Keep-alive"),
+            cap.keep_alives,
+            "{name}: -V expert {extra:?}"
+        );
+    }
+}
+/// The `_ws.col.Info` field (`-T fields -e`, display filters). Up to 4.0 tshark reads it from the
+/// finished Info column. From 4.2 on the `_ws.col.*` fields are real fields that Wireshark adds
+/// to the tree just before it calls the postdissectors (epan/dissectors/packet-frame.c,
+/// col_dissect(), "so that they're available for postdissectors"), so there the field holds
+/// Wireshark's own text without tcpprobe's correction, while the displayed column has it.
+/// Wireshark's documented behaviour, not tcpprobe's: the README says so.
+fn check_info_field(at: &str, field: &str, shown: &str, wireshark_alone: &str) {
+    if wireshark_at_least(4, 2) {
+        assert_eq!(field, wireshark_alone, "{at}: _ws.col.Info field");
+    } else {
+        assert_eq!(field, shown, "{at}: _ws.col.Info field");
+    }
+}
+
+/// The Info column carries tcpprobe's label, never Wireshark's wrong one.
+fn check_info_label(at: &str, verdict: &str, text: &str) {
+    match verdict {
+        ZERO_WINDOW_PROBE => {
+            assert!(
+                text.starts_with("[TCP ZeroWindowProbe] "),
+                "{at}: Info {text:?}"
+            );
+            assert!(!text.contains("Keep-Alive"), "{at}: Info {text:?}");
+        }
+        ZERO_WINDOW_PROBE_ACK => {
+            assert!(
+                text.starts_with("[TCP ZeroWindowProbeAck] "),
+                "{at}: Info {text:?}"
+            )
+        }
+        KEEP_ALIVE => assert!(text.starts_with("[TCP Keep-Alive] "), "{at}: Info {text:?}"),
+        KEEP_ALIVE_ACK => {
+            assert!(
+                text.starts_with("[TCP Keep-Alive ACK] "),
+                "{at}: Info {text:?}"
+            )
+        }
+        _ => assert!(
+            !text.contains("Keep-Alive") && !text.contains("ZeroWindowProbe"),
+            "{at}: unlabelled frame keeps a probe label: {text:?}"
+        ),
+    }
+}
