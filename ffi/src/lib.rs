@@ -1,5 +1,7 @@
-//! C ABI over `tcpprobe-core` and `tcpprobe-wire`; `include/tcpprobe.h` is its header. The doc
-//! comments of the exported items say what the header says.
+//! C ABI over `tcpprobe-core` and `tcpprobe-wire`. Its header, `include/tcpprobe.h`, is generated
+//! from this crate by cbindgen (`cbindgen.toml`; tests/header.rs fails when the committed header
+//! differs, and `TCPPROBE_BLESS=1` rewrites it): the doc comments of the exported items are the
+//! header's documentation.
 //!
 //! - `types`: the plain data and constants;
 //! - `entry`: the entry points over a classifier, and the frame decoder;

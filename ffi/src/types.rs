@@ -1,11 +1,13 @@
-//! The C ABI's data: every type and constant of `include/tcpprobe.h`, with the header's
-//! documentation as doc comments.
+//! The C ABI's data: every type and constant of `include/tcpprobe.h`, which cbindgen generates
+//! from this file (tests/header.rs). Their doc comments are the header's documentation.
 //!
 //! Enum values and bits are part of the ABI and never renumbered. The ones the core also has must
-//! equal the core's.
+//! equal the core's: tests/c_abi.rs checks every value here, as a C compiler reads the header,
+//! against the core's, and the layout of every struct field.
 //!
 //! The C enums' variants are spelled as their C names without the prefix that each enum's
-//! `cbindgen:rename-all` annotation names, so that cbindgen can write the header from them.
+//! `cbindgen:rename-all` adds: cbindgen cannot rename single variants, and the C prefixes
+//! (`TCPPROBE_END_` for `tcpprobe_end_cause`) do not follow the enum names.
 #![allow(non_camel_case_types)]
 
 use tcpprobe_core::Classifier;
