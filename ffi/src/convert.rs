@@ -1,6 +1,7 @@
 //! Conversions between the C ABI's plain data and the core's types.
 //!
-//! The core's enums go to C as their own discriminants (`as u8`).
+//! The core's enums go to C as their own discriminants (`as u8`); tests/c_abi.rs checks that the
+//! header's values equal them.
 
 use tcpprobe_core::{
     Config, EndCause, Endpoint, Episode, EpisodeEnd, EpisodeKind, Event, Segment, SeqNumber,
