@@ -13,7 +13,8 @@
  * - Every function checks its pointers; a NULL where one is required returns
  *   TCPPROBE_NULL_ARGUMENT and changes nothing.
  * - No function unwinds or aborts: an internal error (a Rust panic) returns TCPPROBE_INTERNAL_ERROR
- *   and the classifier forgets its state, as after tcpprobe_classifier_reset().
+ *   (or the documented fallback value); in tcpprobe_classify() and tcpprobe_classify_frame() the
+ *   classifier then forgets its state, as after tcpprobe_classifier_reset().
  * - No function calls back into the caller, so the caller's own error handling (Wireshark's
  *   exceptions) never crosses these frames.
  * - A classifier is not thread-safe; use one per thread or lock around it.
