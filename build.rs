@@ -35,7 +35,9 @@ fn main() {
     for f in [
         "plugin/shim.c",
         "plugin/extract.c",
+        "plugin/results.c",
         "plugin/extract.h",
+        "plugin/plugin.h",
         "plugin/shim.h",
         "plugin/ws_compat.h",
         "ffi/include/tcpprobe.h",
@@ -54,6 +56,7 @@ fn main() {
     let mut shim = cc::Build::new();
     shim.file("plugin/shim.c")
         .file("plugin/extract.c")
+        .file("plugin/results.c")
         .include("plugin")
         .include("ffi/include")
         .flag_if_supported("-Wall")

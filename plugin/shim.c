@@ -6,7 +6,7 @@
  * every dissection, and generated items wherever the dissection has a tree. The classifier is
  * called only on the first pass; its verdicts are stored per frame, only where there is one, and
  * its events (episodes, tentative verdicts made final, unanswered probes) update those stored
- * results. A single pass shows what was known at each frame, marking tentative verdicts; every
+ * results (results.c). A single pass shows what was known at each frame, marking tentative verdicts; every
  * later dissection (tshark -2, the GUI's clicks, columns, the Expert Information dialog) shows
  * the refined, whole-capture view.
  *
@@ -26,6 +26,7 @@
 #include <epan/proto.h>
 
 #include "extract.h"
+#include "plugin.h"
 #include "shim.h"
 #include "tcpprobe.h"
 #include "ws_compat.h"
@@ -34,7 +35,6 @@
 
 static int proto_tcpprobe = -1;
 static dissector_handle_t tcpprobe_handle;
-static tcpprobe_classifier *classifier;
 
 static int hf_verdict = -1;
 static int hf_zero_window_probe = -1;
@@ -124,126 +124,6 @@ static guint8 ws_bit_of_class(guint8 verdict_class)
     return 0;
 }
 
-/* ---- per-frame results, stored only for frames that have something to show ---- */
-
-typedef struct {
-    tcpprobe_verdict verdict;
-    guint8 ws_labels;    /* WS_* bits, when ws_labels_known */
-    guint8 ws_labels_known;
-    guint8 revised_from; /* the tentative class a later packet overturned; 0 = not revised */
-    guint8 unanswered;   /* enum tcpprobe_unanswered, once known; 0 = answered or not yet known */
-    guint32 answered_in; /* frame of the reply to this probe; 0 = none seen */
-    guint64 ended[2];    /* ids of episodes that ended in this segment; 0 = none */
-} frame_result_t;
-
-/* Frame number -> frame_result_t, and episode id -> newest tcpprobe_episode. Both are emptied
- * with each capture file. */
-static wmem_map_t *frame_results;
-static wmem_map_t *episodes;
-/* Latest capture time seen on the first pass: where an episode still open "ended". */
-static guint64 capture_end_ns;
-
-static frame_result_t *result_of_frame(guint64 packet)
-{
-    return (frame_result_t *)wmem_map_lookup(frame_results, GUINT_TO_POINTER((guint)packet));
-}
-
-/* A stored frame that carries a probe verdict (the frames events refer to). */
-static frame_result_t *probe_of_frame(guint64 packet)
-{
-    frame_result_t *fr = result_of_frame(packet);
-    return fr && fr->verdict.has_episode ? fr : NULL;
-}
-
-static const tcpprobe_episode *episode_by_id(guint64 id)
-{
-    return (const tcpprobe_episode *)wmem_map_lookup(episodes, &id);
-}
-
-static void store_episode(const tcpprobe_episode *ep)
-{
-    tcpprobe_episode *stored = (tcpprobe_episode *)wmem_map_lookup(episodes, &ep->id);
-    if (!stored) {
-        guint64 *key = wmem_new(wmem_file_scope(), guint64);
-        *key = ep->id;
-        stored = wmem_new(wmem_file_scope(), tcpprobe_episode);
-        wmem_map_insert(episodes, key, stored);
-    }
-    *stored = *ep;
-}
-
-/* ---- decoding: first pass only ---- */
-
-/* Applies the events of the segment just classified: episode snapshots, tentative verdicts
- * made final, probes found unanswered. They refer to earlier frames, or end episodes here. */
-static void apply_events(guint64 packet, frame_result_t *here)
-{
-    tcpprobe_event e;
-    while (tcpprobe_poll_event(classifier, &e) == TCPPROBE_OK && e.kind != TCPPROBE_EVENT_NONE) {
-        frame_result_t *r;
-        switch (e.kind) {
-        case TCPPROBE_EVENT_EPISODE:
-            store_episode(&e.episode);
-            if (e.episode.end_cause && e.episode.end_packet == packet) {
-                for (int k = 0; k < 2; k++) {
-                    if (here->ended[k] == 0 || here->ended[k] == e.episode.id) {
-                        here->ended[k] = e.episode.id;
-                        break;
-                    }
-                }
-            }
-            break;
-        case TCPPROBE_EVENT_SETTLED:
-            r = probe_of_frame(e.packet);
-            if (!r)
-                break;
-            if (r->verdict.verdict_class != e.verdict_class && !r->revised_from)
-                r->revised_from = r->verdict.verdict_class;
-            r->verdict.verdict_class = e.verdict_class;
-            r->verdict.reason = e.reason;
-            r->verdict.tentative = 0;
-            break;
-        case TCPPROBE_EVENT_UNANSWERED:
-            r = probe_of_frame(e.packet);
-            if (r)
-                r->unanswered = e.unanswered;
-            break;
-        default:
-            break;
-        }
-    }
-}
-
-/* Classifies the frame's segment; stores and returns its result when there is something to show
- * (a verdict, an episode ending here, or a label of Wireshark's to correct). */
-static frame_result_t *classify_frame(tvbuff_t *tvb, packet_info *pinfo, gboolean labels_known, guint8 labels)
-{
-    frame_result_t r;
-    memset(&r, 0, sizeof(r));
-    guint64 time_ns;
-    if (!tcpprobe_extract_classify(classifier, tvb, pinfo, &r.verdict, &time_ns))
-        return NULL;
-    if (time_ns > capture_end_ns)
-        capture_end_ns = time_ns;
-    guint64 packet = pinfo->num;
-    apply_events(packet, &r);
-    if (r.verdict.has_answers) {
-        frame_result_t *probe = probe_of_frame(r.verdict.answers);
-        if (probe) {
-            probe->answered_in = (guint32)packet;
-            probe->unanswered = 0;
-        }
-    }
-    r.ws_labels_known = (guint8)labels_known;
-    r.ws_labels = labels;
-    if (r.verdict.verdict_class == TCPPROBE_CLASS_NONE && r.ws_labels == 0 && r.ended[0] == 0)
-        return NULL;
-    frame_result_t *stored = wmem_new(wmem_file_scope(), frame_result_t);
-    *stored = r;
-    wmem_map_insert(frame_results, GUINT_TO_POINTER(pinfo->num), stored);
-    return stored;
-}
-
 /* ---- display: every pass ---- */
 
 static char *wireshark_said(const frame_result_t *r)
@@ -290,6 +170,7 @@ static void append_seconds(GString *s, const char *label, guint64 ns)
 static void add_summary(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const tcpprobe_episode *ep)
 {
     gboolean open = ep->end_cause == 0;
+    guint64 capture_end_ns = tcpprobe_results_capture_end_ns();
     guint32 notes = open ? tcpprobe_episode_notes_at_capture_end(ep, capture_end_ns) : ep->notes;
     guint64 duration = tcpprobe_episode_duration_ns(ep, capture_end_ns);
     guint32 probes = ep->zero_window_probes + ep->keep_alives;
@@ -357,7 +238,7 @@ static void add_summary(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
 static void add_episode_items(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const frame_result_t *r)
 {
     const tcpprobe_verdict *v = &r->verdict;
-    const tcpprobe_episode *ep = episode_by_id(v->episode);
+    const tcpprobe_episode *ep = tcpprobe_results_episode(v->episode);
     gboolean is_probe = !v->has_answers;
     proto_item *ti;
 
@@ -431,12 +312,12 @@ static void add_items(proto_tree *tcp_tree, tvbuff_t *tvb, packet_info *pinfo, c
     /* Episodes that ended here; an episode still open at the end of the capture gets its summary
      * on its last frame, once the whole capture is known (never in a single pass). */
     for (int k = 0; k < 2; k++) {
-        const tcpprobe_episode *ep = r->ended[k] ? episode_by_id(r->ended[k]) : NULL;
+        const tcpprobe_episode *ep = r->ended[k] ? tcpprobe_results_episode(r->ended[k]) : NULL;
         if (ep)
             add_summary(tree, tvb, pinfo, ep);
     }
     if (v->has_episode && PINFO_FD_VISITED(pinfo)) {
-        const tcpprobe_episode *ep = episode_by_id(v->episode);
+        const tcpprobe_episode *ep = tcpprobe_results_episode(v->episode);
         if (ep && ep->end_cause == 0 && ep->last_packet == pinfo->num)
             add_summary(tree, tvb, pinfo, ep);
     }
@@ -526,13 +407,13 @@ static proto_tree *tcp_node(proto_tree *tree)
 
 static int dissect_tcpprobe(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
-    if (!classifier)
+    if (!tcpprobe_results_ready())
         return 0;
     /* Wireshark's labels as this dissection has them; those of the first pass otherwise. */
     guint8 labels;
     gboolean labels_known = tcpprobe_extract_wireshark_labels(&labels);
-    frame_result_t *stored = PINFO_FD_VISITED(pinfo) ? result_of_frame(pinfo->num)
-                                                     : classify_frame(tvb, pinfo, labels_known, labels);
+    frame_result_t *stored = PINFO_FD_VISITED(pinfo) ? tcpprobe_results_of_frame(pinfo->num)
+                                                     : tcpprobe_results_classify(tvb, pinfo, labels_known, labels);
     frame_result_t shown;
     memset(&shown, 0, sizeof(shown));
     if (stored)
@@ -557,31 +438,24 @@ static void tcpprobe_init(void)
 {
     proto_tcp = proto_get_id_by_filter_name("tcp");
     tcpprobe_extract_init();
-    if (!classifier && tcpprobe_classifier_new(&classifier) != TCPPROBE_OK)
-        classifier = NULL;
-    if (classifier) {
-        /* Preferences may have changed since the last file: configure (which also resets). */
-        tcpprobe_config cfg;
-        tcpprobe_config_default(&cfg);
-        cfg.keepalive_time_ns = (guint64)pref_keepalive_time * 1000000000u;
-        cfg.keepalive_interval_ns = (guint64)pref_keepalive_interval * 1000000000u;
-        cfg.keepalive_probes = pref_keepalive_probes;
-        cfg.invalid_ratelimit_ns = (guint64)pref_invalid_ratelimit_ms * 1000000u;
-        tcpprobe_classifier_configure(classifier, &cfg);
-    }
-    capture_end_ns = 0;
+    /* Preferences may have changed since the last file: configure (which also resets). */
+    tcpprobe_config cfg;
+    tcpprobe_config_default(&cfg);
+    cfg.keepalive_time_ns = (guint64)pref_keepalive_time * 1000000000u;
+    cfg.keepalive_interval_ns = (guint64)pref_keepalive_interval * 1000000000u;
+    cfg.keepalive_probes = pref_keepalive_probes;
+    cfg.invalid_ratelimit_ns = (guint64)pref_invalid_ratelimit_ms * 1000000u;
+    tcpprobe_results_init(&cfg);
 }
 
 static void tcpprobe_cleanup(void)
 {
-    if (classifier)
-        tcpprobe_classifier_reset(classifier);
+    tcpprobe_results_cleanup();
 }
 
 static void tcpprobe_shutdown(void)
 {
-    tcpprobe_classifier_free(classifier);
-    classifier = NULL;
+    tcpprobe_results_shutdown();
 }
 
 /* value_string tables built from the core's own texts, so names live in one place. */
@@ -737,8 +611,7 @@ static void proto_register_tcpprobe(void)
     proto_register_subtree_array(ett, G_N_ELEMENTS(ett));
     expert_register_field_array(expert_register_protocol(proto_tcpprobe), ei, G_N_ELEMENTS(ei));
 
-    frame_results = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash, g_direct_equal);
-    episodes = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_int64_hash, g_int64_equal);
+    tcpprobe_results_register();
 
     module_t *prefs = prefs_register_protocol(proto_tcpprobe, NULL);
     prefs_register_uint_preference(prefs, "keepalive_time", "Expected keep-alive time (s)",
