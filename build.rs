@@ -36,6 +36,7 @@ fn main() {
         "plugin/shim.c",
         "plugin/extract.c",
         "plugin/results.c",
+        "plugin/render.c",
         "plugin/extract.h",
         "plugin/plugin.h",
         "plugin/shim.h",
@@ -57,6 +58,7 @@ fn main() {
     shim.file("plugin/shim.c")
         .file("plugin/extract.c")
         .file("plugin/results.c")
+        .file("plugin/render.c")
         .include("plugin")
         .include("ffi/include")
         .flag_if_supported("-Wall")

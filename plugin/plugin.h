@@ -3,7 +3,8 @@
  *
  *   extract.c   input: the frame's segment (classifier) and Wireshark's own labels (extract.h)
  *   results.c   per-frame results: the classifier's verdicts and events, kept per capture file
- *   shim.c      rendering, registration, and the dissector
+ *   render.c    output: items under the TCP node, expert info, the Info column
+ *   shim.c      fields, expert infos, preferences, the protocol, its lifecycle, the dissector
  *
  * Every Wireshark-version-specific line is in ws_compat.h.
  */
@@ -12,10 +13,74 @@
 
 #include <glib.h>
 
+#include <epan/expert.h>
 #include <epan/packet.h>
 
 #include "tcpprobe.h"
 #include "ws_compat.h"
+
+/* ---- registration (shim.c): ids that rendering adds items with ---- */
+
+extern int proto_tcpprobe;
+
+extern int hf_verdict;
+extern int hf_zero_window_probe;
+extern int hf_zero_window_probe_ack;
+extern int hf_keep_alive;
+extern int hf_keep_alive_ack;
+extern int hf_corrected;
+extern int hf_wireshark_said;
+extern int hf_style;
+extern int hf_reason;
+extern int hf_peer_window_zero;
+extern int hf_window_closed_in;
+extern int hf_answers;
+extern int hf_since_window_closed;
+extern int hf_since_previous_probe;
+extern int hf_episode;
+extern int hf_probe_number;
+extern int hf_interval_ratio;
+extern int hf_idle_before_first;
+extern int hf_window_reopened_in;
+extern int hf_answered_in;
+extern int hf_unanswered;
+extern int hf_tentative;
+extern int hf_revised_from;
+extern int hf_keepalive_mismatch;
+extern int hf_summary;
+extern int hf_summary_kind;
+extern int hf_summary_duration;
+extern int hf_summary_probes;
+extern int hf_summary_zero_window_probes;
+extern int hf_summary_keep_alives;
+extern int hf_summary_answered;
+extern int hf_summary_rate_limited;
+extern int hf_summary_no_reply;
+extern int hf_summary_max_interval;
+extern int hf_summary_end;
+extern int hf_summary_window_closed_in;
+extern int hf_summary_first_probe;
+extern int hf_summary_note;
+
+extern gint ett_tcpprobe;
+extern gint ett_summary;
+
+extern expert_field ei_zero_window_probe;
+extern expert_field ei_zero_window_probe_ack;
+extern expert_field ei_keep_alive;
+extern expert_field ei_keep_alive_ack;
+extern expert_field ei_zero_window_episode;
+extern expert_field ei_keep_alive_series;
+extern expert_field ei_keep_alive_abort;
+extern expert_field ei_keep_alive_settings;
+extern expert_field ei_unanswered;
+
+/* Preferences (Edit > Preferences > Protocols > tcpprobe); expert texts quote the first three. */
+extern guint pref_keepalive_time;
+extern guint pref_keepalive_interval;
+extern guint pref_keepalive_probes;
+extern guint pref_invalid_ratelimit_ms;
+extern tcpprobe_pref_bool pref_rewrite_info;
 
 /* ---- per-frame results (results.c), stored only for frames that have something to show ---- */
 
@@ -59,5 +124,14 @@ const tcpprobe_episode *tcpprobe_results_episode(guint64 id);
 
 /* Latest capture time seen on the first pass: where an episode still open "ended". */
 guint64 tcpprobe_results_capture_end_ns(void);
+
+/* ---- rendering (render.c): every pass ---- */
+
+/* Looks up the TCP protocol, whose node the items go under (each capture file's init). */
+void tcpprobe_render_init(void);
+
+/* Shows a frame's result: items wherever the dissection has a tree, expert info, and (with the
+ * preference) the Info column. Wireshark's labels unknown to this dissection mean no correction. */
+void tcpprobe_render(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const frame_result_t *r);
 
 #endif
