@@ -37,6 +37,7 @@ fn main() {
         "plugin/extract.c",
         "plugin/results.c",
         "plugin/render.c",
+        "plugin/register.c",
         "plugin/extract.h",
         "plugin/plugin.h",
         "plugin/shim.h",
@@ -59,6 +60,7 @@ fn main() {
         .file("plugin/extract.c")
         .file("plugin/results.c")
         .file("plugin/render.c")
+        .file("plugin/register.c")
         .include("plugin")
         .include("ffi/include")
         .flag_if_supported("-Wall")

@@ -4,7 +4,8 @@
  *   extract.c   input: the frame's segment (classifier) and Wireshark's own labels (extract.h)
  *   results.c   per-frame results: the classifier's verdicts and events, kept per capture file
  *   render.c    output: items under the TCP node, expert info, the Info column
- *   shim.c      fields, expert infos, preferences, the protocol, its lifecycle, the dissector
+ *   register.c  fields, expert infos, preferences, the protocol and its lifecycle
+ *   shim.c      the dissector: one frame from extract through results to render
  *
  * Every Wireshark-version-specific line is in ws_compat.h.
  */
@@ -19,7 +20,7 @@
 #include "tcpprobe.h"
 #include "ws_compat.h"
 
-/* ---- registration (shim.c): ids that rendering adds items with ---- */
+/* ---- registration (register.c): ids that rendering adds items with ---- */
 
 extern int proto_tcpprobe;
 
@@ -81,6 +82,9 @@ extern guint pref_keepalive_interval;
 extern guint pref_keepalive_probes;
 extern guint pref_invalid_ratelimit_ms;
 extern tcpprobe_pref_bool pref_rewrite_info;
+
+/* The dissector that register.c registers as a postdissector (shim.c). */
+int tcpprobe_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data);
 
 /* ---- per-frame results (results.c), stored only for frames that have something to show ---- */
 
