@@ -1,6 +1,9 @@
 /*
  * register.c - what tcpprobe registers with Wireshark: the plugin, the protocol, its fields,
  * subtrees, expert infos and preferences, and the per-capture-file lifecycle.
+ *
+ * Fields with a value_string carry it in their entry, so rendering adds raw values and Wireshark
+ * prints the text; the tables are filled from the core's own texts, so names live in one place.
  */
 #include <glib.h>
 
@@ -83,10 +86,53 @@ guint pref_keepalive_probes = 9;
 guint pref_invalid_ratelimit_ms = 500;
 tcpprobe_pref_bool pref_rewrite_info = TRUE;
 
+/* ---- value_strings of the enum fields, from the core's texts ---- */
+
+/* Room for every value of a guint8 and the {0, NULL} that ends the table. */
+typedef value_string u8_value_strings[256 + 1];
+
+static u8_value_strings verdict_vals;
+static u8_value_strings style_vals;
+static u8_value_strings reason_vals;
+static u8_value_strings revised_from_vals;
+static u8_value_strings unanswered_vals;
+static u8_value_strings summary_kind_vals;
+static u8_value_strings summary_end_vals;
+
+/* Fills a table with the core's text of each value from 1 on, after one for 0 if zero is given;
+ * the entries left over stay {0, NULL}, which ends the table. */
+static void fill_value_strings(value_string *vals, const char *(*text)(guint8), const char *zero)
+{
+    size_t n = 0;
+    if (zero) {
+        vals[n].value = 0;
+        vals[n++].strptr = zero;
+    }
+    for (guint v = 1; v < 256; v++) {
+        const char *t = text((guint8)v);
+        if (t) {
+            vals[n].value = v;
+            vals[n++].strptr = t;
+        }
+    }
+}
+
+/* Before the fields that show them are registered. */
+static void fill_all_value_strings(void)
+{
+    fill_value_strings(verdict_vals, tcpprobe_class_name, "Not a probe or its ACK");
+    fill_value_strings(style_vals, tcpprobe_style_description, NULL);
+    fill_value_strings(reason_vals, tcpprobe_reason_description, NULL);
+    fill_value_strings(revised_from_vals, tcpprobe_class_name, NULL);
+    fill_value_strings(unanswered_vals, tcpprobe_unanswered_description, NULL);
+    fill_value_strings(summary_kind_vals, tcpprobe_episode_kind_description, NULL);
+    fill_value_strings(summary_end_vals, tcpprobe_end_cause_description, "still open when the capture ended");
+}
+
 /* ---- fields, subtrees, expert infos ---- */
 
 static hf_register_info hf[] = {
-    {&hf_verdict, {"Verdict", "tcpprobe.verdict", FT_UINT8, BASE_DEC, NULL, 0x0,
+    {&hf_verdict, {"Verdict", "tcpprobe.verdict", FT_UINT8, BASE_DEC, VALS(verdict_vals), 0x0,
                    "tcpprobe's class of this segment (1 zero-window probe, 2 its ACK, "
                    "3 keep-alive, 4 its ACK, 0 none of these)", HFILL}},
     {&hf_zero_window_probe, {"Zero-window probe", "tcpprobe.zero_window_probe", FT_NONE, BASE_NONE,
@@ -101,9 +147,9 @@ static hf_register_info hf[] = {
                      "tcpprobe's verdict differs from Wireshark's tcp.analysis label", HFILL}},
     {&hf_wireshark_said, {"Wireshark's label", "tcpprobe.wireshark_said", FT_STRING, BASE_NONE, NULL,
                           0x0, "What Wireshark's TCP analysis called this segment", HFILL}},
-    {&hf_style, {"Probe style", "tcpprobe.style", FT_UINT8, BASE_DEC, NULL, 0x0,
+    {&hf_style, {"Probe style", "tcpprobe.style", FT_UINT8, BASE_DEC, VALS(style_vals), 0x0,
                  "How the probe is built on the wire", HFILL}},
-    {&hf_reason, {"Reason", "tcpprobe.reason", FT_UINT8, BASE_DEC, NULL, 0x0,
+    {&hf_reason, {"Reason", "tcpprobe.reason", FT_UINT8, BASE_DEC, VALS(reason_vals), 0x0,
                   "Why tcpprobe decided so", HFILL}},
     {&hf_peer_window_zero, {"Probed side's window is zero", "tcpprobe.peer_window_zero", FT_BOOLEAN,
                             BASE_NONE, NULL, 0x0, NULL, HFILL}},
@@ -131,19 +177,20 @@ static hf_register_info hf[] = {
                               HFILL}},
     {&hf_answered_in, {"Answered in frame", "tcpprobe.answered_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0,
                        "The reply to this probe", HFILL}},
-    {&hf_unanswered, {"Unanswered", "tcpprobe.unanswered", FT_UINT8, BASE_DEC, NULL, 0x0,
+    {&hf_unanswered, {"Unanswered", "tcpprobe.unanswered", FT_UINT8, BASE_DEC, VALS(unanswered_vals), 0x0,
                       "The probe got no reply: 1 the peer's rate limit explains it, 2 nothing does", HFILL}},
     {&hf_tentative, {"Tentative", "tcpprobe.tentative", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
                      "The class rests on a single gap; the series' later timing may change it (shown "
                      "refined with tshark -2 and in the GUI)", HFILL}},
-    {&hf_revised_from, {"Revised from", "tcpprobe.revised_from", FT_UINT8, BASE_DEC, NULL, 0x0,
-                        "The tentative class that the series' timing overturned", HFILL}},
+    {&hf_revised_from, {"Revised from", "tcpprobe.revised_from", FT_UINT8, BASE_DEC, VALS(revised_from_vals),
+                        0x0, "The tentative class that the series' timing overturned", HFILL}},
     {&hf_keepalive_mismatch, {"Keep-alive timing differs", "tcpprobe.keepalive_mismatch", FT_UINT8, BASE_HEX,
                               NULL, 0x0, "Which preference the timing contradicts: 0x1 time, 0x2 interval",
                               HFILL}},
     {&hf_summary, {"Episode summary", "tcpprobe.summary", FT_UINT32, BASE_DEC, NULL, 0x0,
                    "Summary of the episode (its number) that ends in this frame", HFILL}},
-    {&hf_summary_kind, {"Kind", "tcpprobe.summary.kind", FT_UINT8, BASE_DEC, NULL, 0x0, NULL, HFILL}},
+    {&hf_summary_kind, {"Kind", "tcpprobe.summary.kind", FT_UINT8, BASE_DEC, VALS(summary_kind_vals), 0x0, NULL,
+                        HFILL}},
     {&hf_summary_duration, {"Duration", "tcpprobe.summary.duration", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
                             "From the window closing (or the first probe) to the end", HFILL}},
     {&hf_summary_probes, {"Probes", "tcpprobe.summary.probes", FT_UINT32, BASE_DEC, NULL, 0x0,
@@ -160,7 +207,8 @@ static hf_register_info hf[] = {
                             0x0, NULL, HFILL}},
     {&hf_summary_max_interval, {"Largest interval", "tcpprobe.summary.max_interval", FT_RELATIVE_TIME,
                                 BASE_NONE, NULL, 0x0, NULL, HFILL}},
-    {&hf_summary_end, {"Ended by", "tcpprobe.summary.end", FT_UINT8, BASE_DEC, NULL, 0x0, NULL, HFILL}},
+    {&hf_summary_end, {"Ended by", "tcpprobe.summary.end", FT_UINT8, BASE_DEC, VALS(summary_end_vals), 0x0, NULL,
+                       HFILL}},
     {&hf_summary_window_closed_in, {"Window closed in frame", "tcpprobe.summary.window_closed_in",
                                     FT_FRAMENUM, BASE_NONE, NULL, 0x0, NULL, HFILL}},
     {&hf_summary_first_probe, {"First probe in frame", "tcpprobe.summary.first_probe", FT_FRAMENUM,
@@ -218,31 +266,6 @@ static void tcpprobe_shutdown(void)
 
 /* ---- registration ---- */
 
-/* value_string tables built from the core's own texts, so names live in one place. */
-static const value_string *value_strings(const char *(*text)(guint8))
-{
-    GArray *vals = g_array_new(TRUE, TRUE, (guint)sizeof(value_string));
-    for (guint v = 1; v < 256; v++) {
-        const char *t = text((guint8)v);
-        if (t) {
-            value_string vs = {v, t};
-            g_array_append_val(vals, vs);
-        }
-    }
-    return (const value_string *)(void *)g_array_free(vals, FALSE);
-}
-
-/* A value_string table with a text for 0 in front of the core's texts. */
-static const value_string *value_strings_with_zero(const char *(*text)(guint8), const char *zero)
-{
-    GArray *vals = g_array_new(TRUE, TRUE, (guint)sizeof(value_string));
-    value_string first = {0, zero};
-    g_array_append_val(vals, first);
-    for (const value_string *c = value_strings(text); c->strptr; c++)
-        g_array_append_val(vals, *c);
-    return (const value_string *)(void *)g_array_free(vals, FALSE);
-}
-
 static void register_preferences(void)
 {
     module_t *prefs = prefs_register_protocol(proto_tcpprobe, NULL);
@@ -270,24 +293,7 @@ static void register_preferences(void)
 
 static void proto_register_tcpprobe(void)
 {
-    for (size_t i = 0; i < G_N_ELEMENTS(hf); i++) {
-        if (hf[i].p_id == &hf_verdict)
-            hf[i].hfinfo.strings = VALS(value_strings_with_zero(tcpprobe_class_name, "Not a probe or its ACK"));
-        else if (hf[i].p_id == &hf_style)
-            hf[i].hfinfo.strings = VALS(value_strings(tcpprobe_style_description));
-        else if (hf[i].p_id == &hf_reason)
-            hf[i].hfinfo.strings = VALS(value_strings(tcpprobe_reason_description));
-        else if (hf[i].p_id == &hf_revised_from)
-            hf[i].hfinfo.strings = VALS(value_strings(tcpprobe_class_name));
-        else if (hf[i].p_id == &hf_unanswered)
-            hf[i].hfinfo.strings = VALS(value_strings(tcpprobe_unanswered_description));
-        else if (hf[i].p_id == &hf_summary_kind)
-            hf[i].hfinfo.strings = VALS(value_strings(tcpprobe_episode_kind_description));
-        else if (hf[i].p_id == &hf_summary_end)
-            hf[i].hfinfo.strings =
-                VALS(value_strings_with_zero(tcpprobe_end_cause_description, "still open when the capture ended"));
-    }
-
+    fill_all_value_strings();
     proto_tcpprobe = proto_register_protocol("TCP probe classifier (tcpprobe)", "tcpprobe", "tcpprobe");
     proto_register_field_array(proto_tcpprobe, hf, G_N_ELEMENTS(hf));
     proto_register_subtree_array(ett, G_N_ELEMENTS(ett));
