@@ -35,7 +35,11 @@ fn main() {
     for f in [
         "plugin/shim.c",
         "plugin/extract.c",
+        "plugin/results.c",
+        "plugin/render.c",
+        "plugin/register.c",
         "plugin/extract.h",
+        "plugin/plugin.h",
         "plugin/shim.h",
         "plugin/ws_compat.h",
         "ffi/include/tcpprobe.h",
@@ -54,6 +58,9 @@ fn main() {
     let mut shim = cc::Build::new();
     shim.file("plugin/shim.c")
         .file("plugin/extract.c")
+        .file("plugin/results.c")
+        .file("plugin/render.c")
+        .file("plugin/register.c")
         .include("plugin")
         .include("ffi/include")
         .flag_if_supported("-Wall")

@@ -3,8 +3,9 @@
 //! Wireshark's loader looks these symbols up by name: `plugin_version` (a char array),
 //! `plugin_want_major`/`plugin_want_minor` (ints), `plugin_register` and, from 4.4 on,
 //! `plugin_describe`. They live in Rust because a cdylib exports only Rust `#[no_mangle]` items;
-//! everything that touches epan is in the C shim (`shim.c`), compiled against the installed
-//! headers by `build.rs`. The shim reaches the classifier through the `tcpprobe-ffi` C ABI.
+//! everything that touches epan is in the C shim (`plugin/*.c`; `register.c` implements the
+//! `shim.h` this file calls), compiled against the installed headers by `build.rs`. The shim
+//! reaches the classifier through the `tcpprobe-ffi` C ABI.
 #![deny(unsafe_op_in_unsafe_fn)]
 
 use std::ffi::c_int;

@@ -1,0 +1,141 @@
+/*
+ * plugin.h - what the plugin's C files share; private to the plugin.
+ *
+ *   extract.c   input: the frame's segment (classifier) and Wireshark's own labels (extract.h)
+ *   results.c   per-frame results: the classifier's verdicts and events, kept per capture file
+ *   render.c    output: items under the TCP node, expert info, the Info column
+ *   register.c  fields, expert infos, preferences, the protocol and its lifecycle
+ *   shim.c      the dissector: one frame from extract through results to render
+ *
+ * Every Wireshark-version-specific line is in ws_compat.h.
+ */
+#ifndef TCPPROBE_PLUGIN_H
+#define TCPPROBE_PLUGIN_H
+
+#include <glib.h>
+
+#include <epan/expert.h>
+#include <epan/packet.h>
+
+#include "tcpprobe.h"
+#include "ws_compat.h"
+
+/* ---- registration (register.c): ids that rendering adds items with ---- */
+
+extern int proto_tcpprobe;
+
+extern int hf_verdict;
+extern int hf_zero_window_probe;
+extern int hf_zero_window_probe_ack;
+extern int hf_keep_alive;
+extern int hf_keep_alive_ack;
+extern int hf_corrected;
+extern int hf_wireshark_said;
+extern int hf_style;
+extern int hf_reason;
+extern int hf_peer_window_zero;
+extern int hf_window_closed_in;
+extern int hf_answers;
+extern int hf_since_window_closed;
+extern int hf_since_previous_probe;
+extern int hf_episode;
+extern int hf_probe_number;
+extern int hf_interval_ratio;
+extern int hf_idle_before_first;
+extern int hf_window_reopened_in;
+extern int hf_answered_in;
+extern int hf_unanswered;
+extern int hf_tentative;
+extern int hf_revised_from;
+extern int hf_keepalive_mismatch;
+extern int hf_summary;
+extern int hf_summary_kind;
+extern int hf_summary_duration;
+extern int hf_summary_probes;
+extern int hf_summary_zero_window_probes;
+extern int hf_summary_keep_alives;
+extern int hf_summary_answered;
+extern int hf_summary_rate_limited;
+extern int hf_summary_no_reply;
+extern int hf_summary_max_interval;
+extern int hf_summary_end;
+extern int hf_summary_window_closed_in;
+extern int hf_summary_first_probe;
+extern int hf_summary_note;
+
+extern gint ett_tcpprobe;
+extern gint ett_summary;
+
+extern expert_field ei_zero_window_probe;
+extern expert_field ei_zero_window_probe_ack;
+extern expert_field ei_keep_alive;
+extern expert_field ei_keep_alive_ack;
+extern expert_field ei_zero_window_episode;
+extern expert_field ei_keep_alive_series;
+extern expert_field ei_keep_alive_abort;
+extern expert_field ei_keep_alive_settings;
+extern expert_field ei_unanswered;
+
+/* Preferences (Edit > Preferences > Protocols > tcpprobe); expert texts quote the first three. */
+extern guint pref_keepalive_time;
+extern guint pref_keepalive_interval;
+extern guint pref_keepalive_probes;
+extern guint pref_invalid_ratelimit_ms;
+extern tcpprobe_pref_bool pref_rewrite_info;
+
+/* The dissector that register.c registers as a postdissector (shim.c). */
+int tcpprobe_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data);
+
+/* ---- per-frame results (results.c), stored only for frames that have something to show ---- */
+
+typedef struct {
+    tcpprobe_verdict verdict;
+    guint8 ws_labels;    /* WS_* bits, when ws_labels_known */
+    guint8 ws_labels_known;
+    guint8 revised_from; /* the tentative class a later packet overturned; 0 = not revised */
+    guint8 unanswered;   /* enum tcpprobe_unanswered, once known; 0 = answered or not yet known */
+    guint32 answered_in; /* frame of the reply to this probe; 0 = none seen */
+    guint64 ended[2];    /* ids of episodes that ended in this segment; 0 = none */
+} frame_result_t;
+
+/* Creates the stores, emptied with each capture file (at registration). */
+void tcpprobe_results_register(void);
+
+/* Per capture file: creates the classifier if there is none yet and configures it (which also
+ * resets it); forgets the capture's end. */
+void tcpprobe_results_init(const tcpprobe_config *cfg);
+
+/* After a capture file: resets the classifier. */
+void tcpprobe_results_cleanup(void);
+
+/* At exit: frees the classifier. */
+void tcpprobe_results_shutdown(void);
+
+/* FALSE when there is no classifier (it could not be created): nothing to dissect. */
+gboolean tcpprobe_results_ready(void);
+
+/* First pass only: classifies the frame's segment and applies the events it caused; stores and
+ * returns its result when there is something to show (a verdict, an episode ending here, or a
+ * label of Wireshark's to correct), NULL otherwise. */
+frame_result_t *tcpprobe_results_classify(tvbuff_t *tvb, packet_info *pinfo, gboolean labels_known,
+                                          guint8 labels);
+
+/* The stored result of a frame, or NULL. */
+frame_result_t *tcpprobe_results_of_frame(guint64 packet);
+
+/* The newest snapshot of an episode, or NULL. */
+const tcpprobe_episode *tcpprobe_results_episode(guint64 id);
+
+/* Latest capture time seen on the first pass: where an episode still open "ended". */
+guint64 tcpprobe_results_capture_end_ns(void);
+
+/* ---- rendering (render.c): every pass ---- */
+
+/* Looks up the TCP protocol, whose node the items go under (each capture file's init). */
+void tcpprobe_render_init(void);
+
+/* Shows a frame's result: items wherever the dissection has a tree, expert info, and (with the
+ * preference) the Info column. Wireshark's labels unknown to this dissection mean no correction. */
+void tcpprobe_render(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const frame_result_t *r);
+
+#endif
