@@ -9,6 +9,7 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use tcpprobe_core::{EndCause, EpisodeKind};
 
 use crate::analyze::{EpisodeRecord, Summary};
@@ -86,12 +87,16 @@ fn panel(
         .max(r.window.last().map_or(ep.last_packet_at, |w| w.time))
         .max(ep.last_packet_at);
     let (x0, x1) = (rel(s, start), rel(s, end));
-    let pad = ((x1 - x0) * 0.06).max(0.01);
-    let (x0, x1) = (x0 - pad, x1 + pad);
+    let pad = ((x1 - x0) * 0.05).max(0.01);
+    // More room on the right: the reopened window, and the labels of what ended the episode.
+    let (x0, x1) = (x0 - pad, x1 + 3.0 * pad);
     let ymax = r.window.iter().map(|w| w.window).max().unwrap_or(0).max(1) as f64 * 1.35;
     let lane_probe = ymax * 0.06;
     let lane_reply = ymax * 0.16;
 
+    let name = std::path::Path::new(name)
+        .file_name()
+        .map_or(name.into(), |n| n.to_string_lossy());
     let caption = format!(
         "{name}: {} ({} probing {})",
         headline(s, r),
@@ -109,6 +114,8 @@ fn panel(
         .x_desc("seconds since the capture began")
         .y_desc(format!("{}'s window (bytes)", endpoint(&r.probed)))
         .light_line_style(WHITE.mix(0.0))
+        .y_label_formatter(&|y| format!("{y:.0}"))
+        .x_label_formatter(&|x| format!("{x:.3}"))
         .draw()?;
 
     // The probed side's advertised window, as steps.
@@ -129,14 +136,27 @@ fn panel(
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], WINDOW.stroke_width(2)));
 
     let small = ("sans-serif", 12).into_font();
-    let vline = |x: f64, color: RGBColor, label: String| {
+    // A vertical line with its label at height `h` (a fraction of the axis), left of the line
+    // in the right half of the panel so that it stays inside.
+    let vline = |x: f64, color: RGBColor, label: String, h: f64| {
+        let right_half = x > (x0 + x1) / 2.0;
+        let pos = if right_half {
+            Pos::new(HPos::Right, VPos::Top)
+        } else {
+            Pos::new(HPos::Left, VPos::Top)
+        };
+        let label = if right_half {
+            format!("{} ", label.trim())
+        } else {
+            format!(" {}", label.trim())
+        };
         (
             PathElement::new(vec![(x, 0.0), (x, ymax * 0.97)], color.stroke_width(2)),
-            Text::new(label, (x, ymax * 0.97), small.clone().color(&color)),
+            Text::new(label, (x, ymax * h), small.clone().color(&color).pos(pos)),
         )
     };
     if let (Some(f), Some(t)) = (ep.window_closed_in, ep.window_closed_at) {
-        let (l, t) = vline(rel(s, t), CLOSED, format!(" window closed (frame {f})"));
+        let (l, t) = vline(rel(s, t), CLOSED, format!("window closed (frame {f})"), 0.97);
         chart.draw_series(std::iter::once(l))?;
         chart.draw_series(std::iter::once(t))?;
     }
@@ -148,21 +168,14 @@ fn panel(
         let (l, t) = vline(
             rel(s, e.time),
             color,
-            format!(" {what} (frame {})", e.packet),
+            format!("{what} (frame {})", e.packet),
+            0.97,
         );
         chart.draw_series(std::iter::once(l))?;
-        let mut t = t;
-        if e.cause == EndCause::WindowReopened {
-            t = Text::new(
-                format!(" {what} (frame {})", e.packet),
-                (rel(s, e.time), ymax * 0.90),
-                small.clone().color(&color),
-            );
-        }
         chart.draw_series(std::iter::once(t))?;
     }
     // RST and FIN seen while the episode was open that did not end it.
-    for m in &r.marks {
+    for (i, m) in r.marks.iter().enumerate() {
         if ep.end.is_some_and(|e| e.packet == m.frame) {
             continue;
         }
@@ -175,7 +188,8 @@ fn panel(
         let (l, t) = vline(
             rel(s, m.time),
             END,
-            format!(" {what} from the {who} (frame {})", m.frame),
+            format!("{what} from the {who} (frame {})", m.frame),
+            0.89 - 0.08 * (i % 3) as f64,
         );
         chart.draw_series(std::iter::once(l))?;
         chart.draw_series(std::iter::once(t))?;
@@ -250,7 +264,7 @@ fn panel(
         .legend(|(x, y)| Rectangle::new([(x + 5, y - 4), (x + 13, y + 4)], REPLY.filled()));
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
+        .position(SeriesLabelPosition::UpperMiddle)
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK.mix(0.3))
         .label_font(small.clone())
