@@ -156,7 +156,12 @@ fn panel(
         )
     };
     if let (Some(f), Some(t)) = (ep.window_closed_in, ep.window_closed_at) {
-        let (l, t) = vline(rel(s, t), CLOSED, format!("window closed (frame {f})"), 0.97);
+        let (l, t) = vline(
+            rel(s, t),
+            CLOSED,
+            format!("window closed (frame {f})"),
+            0.97,
+        );
         chart.draw_series(std::iter::once(l))?;
         chart.draw_series(std::iter::once(t))?;
     }
