@@ -6,7 +6,10 @@
 //!                                       tshark with and without the plugin, side by side;
 //!                                       --instructions N also counts instructions (callgrind) on
 //!                                       an N-frame capture: exact where CPU time is noisy
-//!   tcpprobe-bench all                  both (the default)
+//!   tcpprobe-bench analyzer [--frames N] [--big-frames N] [--runs R] [--dir D]
+//!                                       the standalone analyzer (target/release/tcpprobe) against
+//!                                       tshark -r alone, side by side: CPU ratio and GB/s on one core
+//!   tcpprobe-bench all                  core and tshark (the default)
 //!   tcpprobe-bench gen [--frames N] [--dir D]
 //!                                       only write the capture (e.g. for a profiler)
 //!
@@ -37,7 +40,7 @@ struct Options {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: tcpprobe-bench [core|tshark|all|gen] [--frames N] [--big-frames N] [--runs R] [--dir D]\n\
+        "usage: tcpprobe-bench [core|tshark|all|gen|analyzer] [--frames N] [--big-frames N] [--runs R] [--dir D]\n\
          \x20                     [--instructions N] [--segments N] [--big-runs N]\n\
          defaults: all, --frames 1000000, --big-frames 10000000 (0: skip), --runs 5,\n\
          --dir /var/tmp/tcpprobe-bench (captures are kept there and reused), --instructions 0 (skip),\n\
@@ -61,7 +64,7 @@ fn options() -> Options {
     while let Some(a) = args.next() {
         let mut value = || args.next().unwrap_or_else(|| usage());
         match a.as_str() {
-            "core" | "tshark" | "all" | "gen" => o.what = a,
+            "core" | "tshark" | "all" | "gen" | "analyzer" => o.what = a,
             "--frames" => o.frames = value().parse().unwrap_or_else(|_| usage()),
             "--big-frames" => o.big_frames = value().parse().unwrap_or_else(|_| usage()),
             "--runs" => o.runs = value().parse().unwrap_or_else(|_| usage()),
@@ -81,6 +84,10 @@ fn main() {
     if o.what == "gen" {
         readable_dir(&o.dir);
         capture(&o.dir, o.frames, 65535);
+        return;
+    }
+    if o.what == "analyzer" {
+        bench_analyzer(&o);
         return;
     }
     if o.what != "tshark" {
@@ -477,5 +484,85 @@ fn bench_tshark(o: &Options) {
             o.big_frames, o.big_runs
         );
         compare(&with, &without, &big, o.big_runs, &MODES[..2]);
+    }
+}
+
+// ---- the standalone analyzer against tshark alone ----
+
+/// The analyzer's command (the release build beside this benchmark's).
+fn analyzer(args: &[&str]) -> Command {
+    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/tcpprobe");
+    assert!(
+        bin.exists(),
+        "{} is missing: run cargo build --release first",
+        bin.display()
+    );
+    let mut c = Command::new(bin);
+    c.args(args);
+    c
+}
+
+/// `tcpprobe --frames` and `tcpprobe` (the report) against `tshark -r` without the plugin, in
+/// alternating order; CPU time from wait4, bytes of capture per CPU second (one file: one thread).
+fn analyzer_pairs(without: &Path, pcap: &Path, runs: usize) {
+    let file = pcap.to_str().expect("UTF-8 path");
+    let size = std::fs::metadata(pcap).expect("capture").len() as f64;
+    // Warm the page cache (the target is "from the page cache") in small reads: a child's peak
+    // RSS from wait4 includes what this process held when it forked.
+    if let Ok(mut f) = std::fs::File::open(pcap) {
+        let _ = std::io::copy(&mut f, &mut std::io::sink());
+    }
+    println!(
+        "{} ({:.2} GB), {runs} runs each, alternating",
+        pcap.display(),
+        size / 1e9
+    );
+    for (name, args) in [
+        ("tcpprobe --frames", vec!["--frames", file]),
+        ("tcpprobe (report)", vec![file]),
+    ] {
+        let (mut ratios, mut rates, mut ours, mut theirs) = (vec![], vec![], vec![], vec![]);
+        let mut rss = 0;
+        for run in 0..runs {
+            let mut pair = [None, None];
+            for side in [run % 2, 1 - run % 2] {
+                pair[side] = Some(if side == 0 {
+                    measure(analyzer(&args))
+                } else {
+                    measure(tshark(without, &["-r", file]))
+                });
+            }
+            let (a, t) = (pair[0].take().unwrap(), pair[1].take().unwrap());
+            assert_eq!(a.status, 0, "{name} failed");
+            rss = rss.max(a.max_rss_kb);
+            ratios.push(t.cpu_s / a.cpu_s);
+            rates.push(size / a.cpu_s / 1e9);
+            ours.push(a.cpu_s);
+            theirs.push(t.cpu_s);
+        }
+        println!(
+            "{name}: {:.3} s CPU; tshark -r alone {:.2} s; tshark / tcpprobe = {:.1}x \
+             (median of per-pair ratios; range {:.1}-{:.1}); {:.2} GB/s of capture per CPU \
+             second; peak RSS {} MB",
+            median(&mut ours),
+            median(&mut theirs),
+            median(&mut ratios.clone()),
+            ratios.iter().cloned().fold(f64::INFINITY, f64::min),
+            ratios.iter().cloned().fold(0.0, f64::max),
+            median(&mut rates),
+            rss / 1024
+        );
+    }
+}
+
+fn bench_analyzer(o: &Options) {
+    readable_dir(&o.dir);
+    let (_, without) = plugin_dirs(&o.dir.join("plugins"));
+    println!("\n== the standalone analyzer against tshark -r alone (Wireshark without the plugin)");
+    let small = capture(&o.dir, o.frames, 65535);
+    analyzer_pairs(&without, &small, o.runs);
+    if o.big_frames > 0 {
+        let big = capture(&o.dir, o.big_frames, 128);
+        analyzer_pairs(&without, &big, o.big_runs);
     }
 }

@@ -58,6 +58,17 @@ SCRIPT = os.path.abspath(__file__)
 
 ATTEMPTS = 3
 SNAPLEN = 160
+# TCPPROBE_GEN_LINK_VARIANTS=1: beside each OUTDIR/<scenario>.pcap (lo, Ethernet), capture the same
+# traffic three more ways at once: <scenario>.sll.pcap (-i any -y LINUX_SLL: Linux cooked v1),
+# <scenario>.sll2.pcap (-i any -y LINUX_SLL2) and <scenario>.snap.pcap (-i lo, snap length
+# VARIANT_SNAPLEN: TCP options cut; over IPv6 only the first 18 bytes of the TCP header kept).
+# The analyzer's link-type test (tests/analyzer.rs) requires the same verdicts from all four.
+VARIANT_SNAPLEN = 72
+LINK_VARIANTS = {
+    "sll": ["-i", "any", "-y", "LINUX_SLL", "-s", str(SNAPLEN)],
+    "sll2": ["-i", "any", "-y", "LINUX_SLL2", "-s", str(SNAPLEN)],
+    "snap": ["-i", "lo", "-s", str(VARIANT_SNAPLEN)],
+}
 SOCK_TIMEOUT = 5.0  # every blocking socket operation
 CHILD_TIMEOUT = 40.0  # the whole socket part of one scenario
 # Long enough for four persist probes (sent ~0.2, 0.6, 1.4 and 3.0 s after the window closes,
@@ -643,16 +654,17 @@ def read_counters(ns):
 class Capture:
     """tcpdump on the namespace's loopback; start() returns only once it is really listening."""
 
-    def __init__(self, ns, path):
+    def __init__(self, ns, path, iface_args=None):
         self.ns, self.path = ns, path
+        self.iface_args = iface_args or ["-i", "lo", "-s", str(SNAPLEN)]
         self.proc = None
         self.stderr = []
         self.listening = threading.Event()
 
     def start(self):
         # -Z root: tcpdump otherwise may drop to an unprivileged user before opening the file.
-        cmd = ["ip", "netns", "exec", self.ns, "tcpdump", "-i", "lo", "--immediate-mode", "-U",
-               "-s", str(SNAPLEN), "-Z", "root", "-w", self.path, "tcp"]
+        cmd = ["ip", "netns", "exec", self.ns, "tcpdump", *self.iface_args, "--immediate-mode", "-U",
+               "-Z", "root", "-w", self.path, "tcp"]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, text=True)
         self.pump = threading.Thread(target=self._pump, daemon=True)
@@ -911,11 +923,17 @@ def run_attempt(name, spec, outdir, attempt):
     ns = f"tcpprobe-{name}-{os.getpid()}-{attempt}"
     pcap_tmp = os.path.join(outdir, f".{name}.pcap.tmp")
     capture = Capture(ns, pcap_tmp)
+    variants = {}
+    if os.environ.get("TCPPROBE_GEN_LINK_VARIANTS") == "1":
+        variants = {v: Capture(ns, os.path.join(outdir, f".{name}.{v}.pcap.tmp"), args)
+                    for v, args in LINK_VARIANTS.items()}
     before = {}
 
     def start_capture():
         # No probe can fall between the counter read and the capture start: the child has not
         # started yet, or (midstream) waits with no keep-alive or persist timer armed.
+        for c in variants.values():
+            c.start()
         before.update(read_counters(ns))
         capture.start()
 
@@ -930,11 +948,15 @@ def run_attempt(name, spec, outdir, attempt):
         time.sleep(0.5)  # let the last ACKs reach the capture
         after = read_counters(ns)
         dropped = capture.stop()
+        for c in variants.values():
+            dropped = dropped or c.stop()
         if dropped:
             raise ScenarioError(f"tcpdump dropped {dropped} packets")
     finally:
         try:
             capture.stop()  # no-op unless an error left tcpdump running
+            for c in variants.values():
+                c.stop()
         finally:
             subprocess.run(["ip", "netns", "del", ns], capture_output=True)
     kernel = {c: after[c] - before[c] for c in COUNTERS}
@@ -958,6 +980,8 @@ def run_attempt(name, spec, outdir, attempt):
     }
     validate(spec, result)
     os.replace(pcap_tmp, os.path.join(outdir, f"{name}.pcap"))
+    for v, c in variants.items():
+        os.replace(c.path, os.path.join(outdir, f"{name}.{v}.pcap"))
     json_tmp = os.path.join(outdir, f".{name}.json.tmp")
     with open(json_tmp, "w") as f:
         json.dump(result, f, indent=2)
@@ -989,9 +1013,10 @@ def generate(name, outdir):
             print(f"{name}: attempt {attempt}/{ATTEMPTS} failed: {e}", file=sys.stderr)
             continue
         finally:
-            tmp = os.path.join(outdir, f".{name}.pcap.tmp")
-            if os.path.exists(tmp):
-                os.remove(tmp)
+            for tmp in [f".{name}.pcap.tmp"] + [f".{name}.{v}.pcap.tmp" for v in LINK_VARIANTS]:
+                tmp = os.path.join(outdir, tmp)
+                if os.path.exists(tmp):
+                    os.remove(tmp)
         print(f"{name}: {summary(res)} packets={res['capture']['packets']} attempt={attempt} "
               f"{time.monotonic() - started:.1f}s")
         return True
