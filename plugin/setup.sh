@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One command for a new Debian machine: installs what tcpprobe needs from Debian's packages,
-# builds and installs the plugin (plugin/install.sh), and shows it at work on a capture the real
-# Linux stack made (tests/captures/kernel): Wireshark's wrong labels, then tcpprobe's.
+# builds and installs the plugin (plugin/install.sh) and the standalone analyzer (cargo install,
+# into ~/.cargo/bin), and shows both at work on captures the real Linux stack made
+# (tests/captures/kernel): Wireshark's wrong labels, then tcpprobe's.
 #
 # Run it as yourself (it asks sudo for the packages and installs the plugin for you) or as root
 # (it installs the plugin for everyone).
@@ -23,6 +24,9 @@ echo "== installing Debian packages: ${packages[*]}"
 echo "== building and installing the plugin"
 "$repo/plugin/install.sh"
 
+echo "== building and installing the standalone analyzer (tcpprobe, into ${CARGO_HOME:-$HOME/.cargo}/bin)"
+cargo install --locked --quiet --path "$repo/cli"
+
 capture="$repo/tests/captures/kernel/persist_v4.pcap"
 filter='tcp.analysis.zero_window || tcp.analysis.keep_alive || tcp.analysis.keep_alive_ack || tcpprobe'
 echo
@@ -32,3 +36,6 @@ echo "-- Wireshark alone (tcpprobe disabled):"
 tshark -r "$capture" -Y "$filter" -o "$columns" --disable-protocol tcpprobe 2>/dev/null
 echo "-- with tcpprobe:"
 tshark -r "$capture" -Y "$filter" -o "$columns" 2>/dev/null
+echo
+echo "== the standalone analyzer, no Wireshark: tcpprobe tests/captures/kernel/user_timeout.pcap"
+"${CARGO_HOME:-$HOME/.cargo}/bin/tcpprobe" "$repo/tests/captures/kernel/user_timeout.pcap"
