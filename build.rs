@@ -38,6 +38,7 @@ fn main() {
         "plugin/results.c",
         "plugin/render.c",
         "plugin/register.c",
+        "plugin/stats.c",
         "plugin/extract.h",
         "plugin/plugin.h",
         "plugin/shim.h",
@@ -61,6 +62,7 @@ fn main() {
         .file("plugin/results.c")
         .file("plugin/render.c")
         .file("plugin/register.c")
+        .file("plugin/stats.c")
         .include("plugin")
         .include("ffi/include")
         .flag_if_supported("-Wall")

@@ -17,6 +17,9 @@
 #include <epan/tap.h>
 #include <wiretap/wtap.h>
 
+#include <epan/conversation.h>
+#include <epan/dissectors/packet-tcp.h>
+
 #include "extract.h"
 #include "ws_compat.h"
 
@@ -136,5 +139,21 @@ gboolean tcpprobe_extract_wireshark_labels(guint8 *labels)
                 if (ei->hf_index == label_field_ids[f][k])
                     *labels |= label_fields[f].bit;
     }
+    return TRUE;
+}
+
+/* ---- the TCP stream index, from the TCP dissector's conversation data ---- */
+
+gboolean tcpprobe_extract_tcp_stream(packet_info *pinfo, guint32 *stream)
+{
+    static int proto_tcp = -1;
+    if (proto_tcp < 0)
+        proto_tcp = proto_get_id_by_filter_name("tcp");
+    conversation_t *conv = proto_tcp >= 0 ? find_conversation_pinfo(pinfo, 0) : NULL;
+    const struct tcp_analysis *tcpd =
+        conv ? (const struct tcp_analysis *)conversation_get_proto_data(conv, proto_tcp) : NULL;
+    if (!tcpd)
+        return FALSE;
+    *stream = tcpd->stream;
     return TRUE;
 }

@@ -33,4 +33,8 @@ gboolean tcpprobe_extract_classify(tcpprobe_classifier *classifier, tvbuff_t *tv
  * runs some passes (tshark -2's first one, the GUI's single-packet view) without taps. */
 gboolean tcpprobe_extract_wireshark_labels(guint8 *labels);
 
+/* The TCP stream index (tcp.stream) Wireshark's TCP dissector gave this frame's conversation, from
+ * the conversation's TCP data. FALSE when there is none. */
+gboolean tcpprobe_extract_tcp_stream(packet_info *pinfo, guint32 *stream);
+
 #endif

@@ -5,6 +5,7 @@
  *   results.c   per-frame results: the classifier's verdicts and events, kept per capture file
  *   render.c    output: items under the TCP node, expert info, the Info column
  *   register.c  fields, expert infos, preferences, the protocol and its lifecycle
+ *   stats.c     the overview: tcpprobe's tap and the TCP Stalls table (-z tcpprobe,stalls)
  *   shim.c      the dissector: one frame from extract through results to render
  *
  * Every Wireshark-version-specific line is in ws_compat.h.
@@ -62,6 +63,7 @@ extern int hf_summary_end;
 extern int hf_summary_window_closed_in;
 extern int hf_summary_first_probe;
 extern int hf_summary_note;
+extern int hf_summary_in;
 
 extern gint ett_tcpprobe;
 extern gint ett_summary;
@@ -75,6 +77,9 @@ extern expert_field ei_keep_alive_series;
 extern expert_field ei_keep_alive_abort;
 extern expert_field ei_keep_alive_settings;
 extern expert_field ei_unanswered;
+extern expert_field ei_episode_note;
+extern expert_field ei_episode_detail;
+extern expert_field ei_after_episode;
 
 /* Preferences (Edit > Preferences > Protocols > tcpprobe); expert texts quote the first three. */
 extern guint pref_keepalive_time;
@@ -96,7 +101,17 @@ typedef struct {
     guint8 unanswered;   /* enum tcpprobe_unanswered, once known; 0 = answered or not yet known */
     guint32 answered_in; /* frame of the reply to this probe; 0 = none seen */
     guint64 ended[2];    /* ids of episodes that ended in this segment; 0 = none */
+    guint64 refers_to;   /* an episode that ended earlier and that this segment tells more about
+                            (the prober's RST after the window reopened); 0 = none */
 } frame_result_t;
+
+/* Who probed whom in an episode, from its first probe's frame (Wireshark's view of the frame's
+ * addresses and TCP stream), for the statistics. Strings live as long as the capture file. */
+typedef struct {
+    guint32 stream; /* tcp.stream; G_MAXUINT32 when Wireshark had none for the frame */
+    const char *prober;
+    const char *probed;
+} episode_context_t;
 
 /* Creates the stores, emptied with each capture file (at registration). */
 void tcpprobe_results_register(void);
@@ -129,6 +144,12 @@ const tcpprobe_episode *tcpprobe_results_episode(guint64 id);
 /* Latest capture time seen on the first pass: where an episode still open "ended". */
 guint64 tcpprobe_results_capture_end_ns(void);
 
+/* The capture's first frame's time (what Wireshark's relative times count from). */
+guint64 tcpprobe_results_capture_start_ns(void);
+
+/* Who probed whom in an episode, or NULL. */
+const episode_context_t *tcpprobe_results_episode_context(guint64 id);
+
 /* ---- rendering (render.c): every pass ---- */
 
 /* Looks up the TCP protocol, whose node the items go under (each capture file's init). */
@@ -137,5 +158,13 @@ void tcpprobe_render_init(void);
 /* Shows a frame's result: items wherever the dissection has a tree, expert info, and (with the
  * preference) the Info column. Wireshark's labels unknown to this dissection mean no correction. */
 void tcpprobe_render(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const frame_result_t *r);
+
+/* ---- statistics (stats.c): every pass ---- */
+
+/* Registers tcpprobe's tap and the TCP Stalls table (at protocol registration). */
+void tcpprobe_stats_register(void);
+
+/* Queues the episodes a frame's result starts, continues or ends on tcpprobe's tap. */
+void tcpprobe_stats_queue(packet_info *pinfo, const frame_result_t *r);
 
 #endif

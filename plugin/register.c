@@ -62,6 +62,7 @@ int hf_summary_end = -1;
 int hf_summary_window_closed_in = -1;
 int hf_summary_first_probe = -1;
 int hf_summary_note = -1;
+int hf_summary_in = -1;
 
 gint ett_tcpprobe = -1;
 gint ett_summary = -1;
@@ -76,6 +77,9 @@ expert_field ei_keep_alive_series;
 expert_field ei_keep_alive_abort;
 expert_field ei_keep_alive_settings;
 expert_field ei_unanswered;
+expert_field ei_episode_note;
+expert_field ei_episode_detail;
+expert_field ei_after_episode;
 
 /* ---- preferences (Edit > Preferences > Protocols > tcpprobe) ---- */
 
@@ -87,6 +91,14 @@ guint pref_invalid_ratelimit_ms = 500;
 tcpprobe_pref_bool pref_rewrite_info = TRUE;
 
 /* ---- value_strings of the enum fields, from the core's texts ---- */
+
+/* A keep-alive's own mismatch bits (tcpprobe.keepalive_mismatch): one of the two at a time. */
+static const value_string keepalive_mismatch_vals[] = {
+    {TCPPROBE_MISMATCH_IDLE, "idle time differs from the expected keep-alive time"},
+    {TCPPROBE_MISMATCH_INTERVAL, "interval differs from the expected keep-alive interval"},
+    {TCPPROBE_MISMATCH_IDLE | TCPPROBE_MISMATCH_INTERVAL, "idle time and interval differ from the preferences"},
+    {0, NULL},
+};
 
 /* Room for every value of a guint8 and the {0, NULL} that ends the table. */
 typedef value_string u8_value_strings[256 + 1];
@@ -184,9 +196,9 @@ static hf_register_info hf[] = {
                      "refined with tshark -2 and in the GUI)", HFILL}},
     {&hf_revised_from, {"Revised from", "tcpprobe.revised_from", FT_UINT8, BASE_DEC, VALS(revised_from_vals),
                         0x0, "The tentative class that the series' timing overturned", HFILL}},
-    {&hf_keepalive_mismatch, {"Keep-alive timing differs", "tcpprobe.keepalive_mismatch", FT_UINT8, BASE_HEX,
-                              NULL, 0x0, "Which preference the timing contradicts: 0x1 time, 0x2 interval",
-                              HFILL}},
+    {&hf_keepalive_mismatch, {"Keep-alive timing differs", "tcpprobe.keepalive_mismatch", FT_UINT8, BASE_DEC,
+                              VALS(keepalive_mismatch_vals), 0x0,
+                              "Which preference the timing contradicts: 1 time, 2 interval", HFILL}},
     {&hf_summary, {"Episode summary", "tcpprobe.summary", FT_UINT32, BASE_DEC, NULL, 0x0,
                    "Summary of the episode (its number) that ends in this frame", HFILL}},
     {&hf_summary_kind, {"Kind", "tcpprobe.summary.kind", FT_UINT8, BASE_DEC, VALS(summary_kind_vals), 0x0, NULL,
@@ -215,6 +227,9 @@ static hf_register_info hf[] = {
                                BASE_NONE, NULL, 0x0, NULL, HFILL}},
     {&hf_summary_note, {"Consistent with", "tcpprobe.summary.note", FT_STRING, BASE_NONE, NULL, 0x0,
                         "What the episode's timing is consistent with", HFILL}},
+    {&hf_summary_in, {"Episode summary in frame", "tcpprobe.summary_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0,
+                      "The frame that ended the episode this segment tells more about, which holds its "
+                      "summary", HFILL}},
 };
 
 static gint *ett[] = {&ett_tcpprobe, &ett_summary};
@@ -236,6 +251,12 @@ static ei_register_info ei[] = {
     {&ei_keep_alive_settings, {"tcpprobe.expert.keep_alive_settings", PI_SEQUENCE, PI_NOTE,
                                "Keep-alive timing differs from the preferences", EXPFILL}},
     {&ei_unanswered, {"tcpprobe.expert.unanswered", PI_SEQUENCE, PI_NOTE, "Probe unanswered", EXPFILL}},
+    {&ei_episode_note, {"tcpprobe.expert.episode_note", PI_SEQUENCE, PI_NOTE,
+                        "What an episode's timing shows that a user should know", EXPFILL}},
+    {&ei_episode_detail, {"tcpprobe.expert.episode_detail", PI_SEQUENCE, PI_CHAT,
+                          "What an episode's timing is consistent with (normal timer behaviour)", EXPFILL}},
+    {&ei_after_episode, {"tcpprobe.expert.after_episode", PI_SEQUENCE, PI_NOTE,
+                         "A segment that explains how an earlier episode ended", EXPFILL}},
 };
 
 /* ---- lifecycle: state lives per capture file ---- */
@@ -299,6 +320,7 @@ static void proto_register_tcpprobe(void)
     proto_register_subtree_array(ett, G_N_ELEMENTS(ett));
     expert_register_field_array(expert_register_protocol(proto_tcpprobe), ei, G_N_ELEMENTS(ei));
     tcpprobe_results_register();
+    tcpprobe_stats_register();
     register_preferences();
 
     tcpprobe_handle = register_dissector("tcpprobe", tcpprobe_dissect, proto_tcpprobe);

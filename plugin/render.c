@@ -80,6 +80,13 @@ static void add_count(proto_tree *tree, int hf, tvbuff_t *tvb, guint32 n)
     proto_item_set_generated(proto_tree_add_uint(tree, hf, tvb, 0, 0, n));
 }
 
+/* Notes that say something went wrong or differs from what is expected; the others describe
+ * timers doing what they should. */
+#define NOTABLE_NOTES                                                                              \
+    (TCPPROBE_NOTE_ALL_ANSWERED | TCPPROBE_NOTE_PROBES_STOPPED | TCPPROBE_NOTE_KEEPALIVE_ABORT |    \
+     TCPPROBE_NOTE_KEEPALIVE_SETTINGS_DIFFER | TCPPROBE_NOTE_UNANSWERED_PROBES |                   \
+     TCPPROBE_NOTE_RST_AFTER_REOPEN)
+
 static void append_seconds(GString *s, const char *label, guint64 ns)
 {
     g_string_append_printf(s, "%s%.3f s", label, (double)ns / 1e9);
@@ -130,10 +137,12 @@ static void add_summary(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
         const char *cause = tcpprobe_end_cause_description(ep->end_cause);
         g_string_append(text, cause ? cause : "?");
     }
+    /* One Warning per stall (a zero-window episode); a keep-alive series is a Note. */
     expert_field *ei = zero_window ? &ei_zero_window_episode : &ei_keep_alive_series;
     expert_add_info_format(pinfo, top, ei, "%s", text->str);
     /* What the timing is consistent with: an item and an expert line each (expert texts are cut
-     * at 240 characters, so they are not joined into one). */
+     * at 240 characters, so they are not joined into one). Normal timer behaviour is Chat; what
+     * a user should know (silent aborts, unanswered probes, settings that differ) is a Note. */
     for (guint32 bit = 1; bit; bit <<= 1) {
         if (!(notes & bit))
             continue;
@@ -142,7 +151,8 @@ static void add_summary(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
             continue;
         proto_item *ni = proto_tree_add_string(st, hf_summary_note, tvb, 0, 0, note);
         proto_item_set_generated(ni);
-        expert_add_info_format(pinfo, ni, ei, "Episode %u: %s", (guint)ep->id, note);
+        expert_field *nei = (bit & NOTABLE_NOTES) ? &ei_episode_note : &ei_episode_detail;
+        expert_add_info_format(pinfo, ni, nei, "Episode %u: %s", (guint)ep->id, note);
     }
     if (notes & TCPPROBE_NOTE_KEEPALIVE_ABORT)
         expert_add_info_format(pinfo, top, &ei_keep_alive_abort,
@@ -152,6 +162,21 @@ static void add_summary(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
                                "Keep-alive abort after %u unanswered keep-alives; preferences expect %u",
                                ep->unanswered_in_a_row, pref_keepalive_probes);
     g_string_free(text, TRUE);
+}
+
+/* A frame that tells more about an episode that ended before it: a link to the summary. */
+static void add_summary_link(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, guint64 id)
+{
+    const tcpprobe_episode *ep = tcpprobe_results_episode(id);
+    if (!ep || !ep->end_cause)
+        return;
+    proto_item *ti = proto_tree_add_uint(tree, hf_summary_in, tvb, 0, 0, (guint32)ep->end_packet);
+    proto_item_set_generated(ti);
+    if (ep->notes & TCPPROBE_NOTE_RST_AFTER_REOPEN)
+        expert_add_info_format(pinfo, ti, &ei_after_episode,
+                               "RST from the prober of episode %u after the window reopened: it had "
+                               "aborted silently; summary in frame %u",
+                               (guint)id, (guint)ep->end_packet);
 }
 
 /* The per-probe episode items: number, interval, reply, how the episode ends. */
@@ -178,7 +203,7 @@ static void add_episode_items(proto_tree *tree, tvbuff_t *tvb, packet_info *pinf
         ti = proto_tree_add_uint(tree, hf_unanswered, tvb, 0, 0, r->unanswered);
         proto_item_set_generated(ti);
         const char *why = tcpprobe_unanswered_description(r->unanswered);
-        expert_add_info_format(pinfo, ti, &ei_unanswered, "Probe %s", why ? why : "unanswered");
+        expert_add_info_format(pinfo, ti, &ei_unanswered, "Probe unanswered: %s", why ? why : "?");
     }
     ti = TCPPROBE_ADD_BOOLEAN(tree, hf_tentative, tvb, v->tentative);
     proto_item_set_generated(ti);
@@ -211,11 +236,14 @@ static void add_items(proto_tree *tcp_tree, tvbuff_t *tvb, packet_info *pinfo, c
     const char *class_name = tcpprobe_class_name(cls);
     const char *reason = tcpprobe_reason_description(v->reason);
 
-    /* A segment with neither a verdict nor a Wireshark label is here only to end an episode. */
+    /* A segment with neither a verdict nor a Wireshark label is here only to end an episode, or to
+     * tell more about one that ended before it. */
     gboolean only_ends = cls == TCPPROBE_CLASS_NONE && r->ws_labels == 0;
     proto_item *top = proto_tree_add_item(tcp_tree, proto_tcpprobe, tvb, 0, 0, ENC_NA);
     proto_item_set_generated(top);
-    if (only_ends)
+    if (only_ends && r->ended[0] == 0 && r->refers_to)
+        proto_item_append_text(top, ": explains episode %u", (guint)r->refers_to);
+    else if (only_ends)
         proto_item_append_text(top, ": ends an episode");
     else
         proto_item_append_text(top, ": %s%s%s", class_name ? class_name : "not a probe",
@@ -236,6 +264,8 @@ static void add_items(proto_tree *tcp_tree, tvbuff_t *tvb, packet_info *pinfo, c
         if (ep)
             add_summary(tree, tvb, pinfo, ep);
     }
+    if (r->refers_to)
+        add_summary_link(tree, tvb, pinfo, r->refers_to);
     if (v->has_episode && PINFO_FD_VISITED(pinfo)) {
         const tcpprobe_episode *ep = tcpprobe_results_episode(v->episode);
         if (ep && ep->end_cause == 0 && ep->last_packet == pinfo->num)
@@ -265,8 +295,10 @@ static void add_items(proto_tree *tcp_tree, tvbuff_t *tvb, packet_info *pinfo, c
     expert_add_info_format(pinfo, ti, ei, "%s%s: %s", class_name,
                            corrected ? " (corrected by tcpprobe)" : "", reason ? reason : "");
 
-    ti = proto_tree_add_uint(tree, hf_style, tvb, 0, 0, v->style);
-    proto_item_set_generated(ti);
+    if (!v->has_answers) { /* how the probe is built; its ACK is an ordinary ACK */
+        ti = proto_tree_add_uint(tree, hf_style, tvb, 0, 0, v->style);
+        proto_item_set_generated(ti);
+    }
     ti = proto_tree_add_uint(tree, hf_reason, tvb, 0, 0, v->reason);
     proto_item_set_generated(ti);
     ti = TCPPROBE_ADD_BOOLEAN(tree, hf_peer_window_zero, tvb, v->peer_window_zero);

@@ -10,7 +10,9 @@
 
 #include <glib.h>
 
+#include <epan/address.h>
 #include <epan/packet.h>
+#include <epan/to_str.h>
 
 #include "extract.h"
 #include "plugin.h"
@@ -22,8 +24,12 @@ static tcpprobe_classifier *classifier;
  * with each capture file. */
 static wmem_map_t *frame_results;
 static wmem_map_t *episodes;
+/* Episode id -> episode_context_t, from each episode's first probe. */
+static wmem_map_t *contexts;
 /* Latest capture time seen on the first pass: where an episode still open "ended". */
 static guint64 capture_end_ns;
+/* The first frame's time, what relative times count from; known once a frame was classified. */
+static guint64 capture_start_ns;
 
 frame_result_t *tcpprobe_results_of_frame(guint64 packet)
 {
@@ -47,6 +53,36 @@ guint64 tcpprobe_results_capture_end_ns(void)
     return capture_end_ns;
 }
 
+guint64 tcpprobe_results_capture_start_ns(void)
+{
+    return capture_start_ns;
+}
+
+const episode_context_t *tcpprobe_results_episode_context(guint64 id)
+{
+    return (const episode_context_t *)wmem_map_lookup(contexts, &id);
+}
+
+static char *endpoint_str(const address *addr, guint32 port)
+{
+    char *a = address_to_str(wmem_file_scope(), addr);
+    return addr->type == AT_IPv6 ? wmem_strdup_printf(wmem_file_scope(), "[%s]:%u", a, port)
+                                 : wmem_strdup_printf(wmem_file_scope(), "%s:%u", a, port);
+}
+
+/* Who probes whom: the sender and receiver of the episode's first probe, this frame. */
+static void store_context(packet_info *pinfo, guint64 id)
+{
+    guint64 *key = wmem_new(wmem_file_scope(), guint64);
+    *key = id;
+    episode_context_t *ctx = wmem_new(wmem_file_scope(), episode_context_t);
+    if (!tcpprobe_extract_tcp_stream(pinfo, &ctx->stream))
+        ctx->stream = G_MAXUINT32;
+    ctx->prober = endpoint_str(&pinfo->src, pinfo->srcport);
+    ctx->probed = endpoint_str(&pinfo->dst, pinfo->destport);
+    wmem_map_insert(contexts, key, ctx);
+}
+
 static void store_episode(const tcpprobe_episode *ep)
 {
     tcpprobe_episode *stored = (tcpprobe_episode *)wmem_map_lookup(episodes, &ep->id);
@@ -63,13 +99,20 @@ static void store_episode(const tcpprobe_episode *ep)
 
 /* Applies the events of the segment just classified: episode snapshots, tentative verdicts
  * made final, probes found unanswered. They refer to earlier frames, or end episodes here. */
-static void apply_events(guint64 packet, frame_result_t *here)
+static void apply_events(packet_info *pinfo, frame_result_t *here)
 {
+    guint64 packet = pinfo->num;
     tcpprobe_event e;
     while (tcpprobe_poll_event(classifier, &e) == TCPPROBE_OK && e.kind != TCPPROBE_EVENT_NONE) {
         frame_result_t *r;
         switch (e.kind) {
         case TCPPROBE_EVENT_EPISODE:
+            if (!tcpprobe_results_episode(e.episode.id))
+                store_context(pinfo, e.episode.id);
+            /* An episode that ended in an earlier frame and changes now: this frame explains it
+             * (the prober's RST after the window reopened). */
+            if (e.episode.end_cause && e.episode.end_packet != packet)
+                here->refers_to = e.episode.id;
             store_episode(&e.episode);
             if (e.episode.end_cause && e.episode.end_packet == packet) {
                 for (int k = 0; k < 2; k++) {
@@ -111,8 +154,13 @@ frame_result_t *tcpprobe_results_classify(tvbuff_t *tvb, packet_info *pinfo, gbo
         return NULL;
     if (time_ns > capture_end_ns)
         capture_end_ns = time_ns;
+    if (!capture_start_ns) {
+        /* rel_ts counts from the first frame, whatever it carried. */
+        gint64 rel_ns = (gint64)pinfo->rel_ts.secs * 1000000000 + pinfo->rel_ts.nsecs;
+        capture_start_ns = (guint64)((gint64)time_ns - rel_ns);
+    }
     guint64 packet = pinfo->num;
-    apply_events(packet, &r);
+    apply_events(pinfo, &r);
     if (r.verdict.has_answers) {
         frame_result_t *probe = probe_of_frame(r.verdict.answers);
         if (probe) {
@@ -122,7 +170,8 @@ frame_result_t *tcpprobe_results_classify(tvbuff_t *tvb, packet_info *pinfo, gbo
     }
     r.ws_labels_known = (guint8)labels_known;
     r.ws_labels = labels;
-    if (r.verdict.verdict_class == TCPPROBE_CLASS_NONE && r.ws_labels == 0 && r.ended[0] == 0)
+    if (r.verdict.verdict_class == TCPPROBE_CLASS_NONE && r.ws_labels == 0 && r.ended[0] == 0 &&
+        r.refers_to == 0)
         return NULL;
     frame_result_t *stored = wmem_new(wmem_file_scope(), frame_result_t);
     *stored = r;
@@ -136,6 +185,7 @@ void tcpprobe_results_register(void)
 {
     frame_results = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash, g_direct_equal);
     episodes = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_int64_hash, g_int64_equal);
+    contexts = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_int64_hash, g_int64_equal);
 }
 
 void tcpprobe_results_init(const tcpprobe_config *cfg)
@@ -145,6 +195,7 @@ void tcpprobe_results_init(const tcpprobe_config *cfg)
     if (classifier)
         tcpprobe_classifier_configure(classifier, cfg);
     capture_end_ns = 0;
+    capture_start_ns = 0;
 }
 
 void tcpprobe_results_cleanup(void)

@@ -8,7 +8,8 @@
  * there is one, and its events (episodes, tentative verdicts made final, unanswered probes) update
  * those stored results (results.c). A single pass shows what was known at each frame, marking
  * tentative verdicts; every later dissection (tshark -2, the GUI's clicks, columns, the Expert
- * Information dialog) shows the refined, whole-capture view. register.c registers it all.
+ * Information dialog) shows the refined, whole-capture view; the episodes a frame touches go to
+ * tcpprobe's tap (stats.c) in every pass. register.c registers it all.
  *
  * Wireshark reports errors by longjmp. No Wireshark function is called while a Rust frame is on
  * the stack: the Rust side is only entered through tcpprobe_classify_frame() and friends, which
@@ -43,5 +44,7 @@ int tcpprobe_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *
     if (!stored && shown.ws_labels == 0)
         return 0;
     tcpprobe_render(tree, tvb, pinfo, &shown);
+    if (stored)
+        tcpprobe_stats_queue(pinfo, stored);
     return tvb_captured_length(tvb);
 }

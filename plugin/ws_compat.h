@@ -73,6 +73,14 @@ static inline int tcpprobe_pinfo_packet_encap(const packet_info *pinfo)
 #define TCPPROBE_PLUGIN_DESCRIPTION ((uint32_t)0)
 #endif
 
+/* A tap listener's packet callback: its last parameter (tap_flags_t flags) exists from 3.6 on;
+ * the callbacks of this plugin do not use it. */
+#if TCPPROBE_WS_AT_LEAST(3, 6)
+#define TCPPROBE_TAP_FLAGS_PARAM , tap_flags_t flags _U_
+#else
+#define TCPPROBE_TAP_FLAGS_PARAM
+#endif
+
 /* Boolean preferences: gboolean (int) up to 4.0, C99 bool from 4.2 on. */
 #if TCPPROBE_WS_AT_LEAST(4, 2)
 #include <stdbool.h>

@@ -1,6 +1,7 @@
 //! plugin/install.sh for a normal user: installs into Wireshark's personal plugin folder, which
-//! tshark then lists; refuses a personal copy beside a global one (Wireshark would abort with
-//! "Duplicate protocol name"); uninstalls.
+//! tshark then lists, with the "tcpprobe" profile whose colouring rules tshark applies; refuses a
+//! personal copy beside a global one (Wireshark would abort with "Duplicate protocol name");
+//! uninstalls both.
 //!
 //! It runs as `nobody` when the tests run as root (root installs globally, into the real system
 //! folder, which a test must not touch). The global folder is redirected into the test's temp
@@ -37,6 +38,16 @@ fn personal_install_listed_by_tshark_refuses_duplicates_and_uninstalls() {
     fs::set_permissions(&wrapper, fs::Permissions::from_mode(0o755)).unwrap();
 
     let script = env.stage(&repo().join("plugin/install.sh"));
+    // The profile it installs lives beside it (plugin/profile), as in the repository.
+    let profile_src = root.join("profile");
+    fs::create_dir_all(&profile_src).unwrap();
+    for entry in fs::read_dir(repo().join("plugin/profile")).unwrap() {
+        let path = entry.unwrap().path();
+        let dest = profile_src.join(path.file_name().unwrap());
+        fs::copy(&path, &dest).unwrap();
+        make_readable(&dest);
+    }
+    make_readable(&profile_src);
     let run = |args: &[&str]| {
         let out = env
             .command("bash")
@@ -79,6 +90,56 @@ fn personal_install_listed_by_tshark_refuses_duplicates_and_uninstalls() {
         "tshark -G plugins does not list the personal copy:\n{plugins}"
     );
 
+    // The profile: tcpprobe's colouring rules before Wireshark's defaults, applied by tshark.
+    let profile = root.join("home/.config/wireshark/profiles/tcpprobe");
+    for f in [
+        "colorfilters",
+        "preferences",
+        "dfilter_buttons",
+        "io_graphs",
+    ] {
+        assert!(profile.join(f).exists(), "profile lacks {f}:\n{text}");
+    }
+    let rules = fs::read_to_string(profile.join("colorfilters")).unwrap();
+    let ours = rules
+        .find("tcpprobe.zero_window_probe")
+        .expect("no tcpprobe rule");
+    let bad_tcp = rules
+        .find("@Bad TCP@")
+        .expect("Wireshark's default rules are missing");
+    assert!(ours < bad_tcp, "tcpprobe's rules must come first:\n{rules}");
+    let capture = env.stage(&bundled_kernel_dir().join("persist_v4.pcap"));
+    let colours = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec![
+            "-r",
+            capture.to_str().unwrap(),
+            "-2",
+            "--color",
+            "-T",
+            "psml",
+        ];
+        args.extend_from_slice(extra);
+        env.run(&args)
+            .lines()
+            .filter(|l| l.starts_with("<packet"))
+            .map(str::to_string)
+            .collect()
+    };
+    // Frames 8, 10, 11 and 13 are the kernel's persist probes, 9, 12 and 14 their ACKs.
+    let amber = "background='#ffc440'";
+    let with_profile = colours(&["-C", "tcpprobe"]);
+    for frame in [8, 9, 10, 11, 12, 13, 14] {
+        assert!(
+            with_profile[frame - 1].contains(amber),
+            "frame {frame} not coloured as a stall: {}",
+            with_profile[frame - 1]
+        );
+    }
+    assert!(
+        !colours(&[]).iter().any(|l| l.contains(amber)),
+        "the default profile must not have tcpprobe's colours"
+    );
+
     // A global copy appears: a second, personal copy must be refused.
     fs::copy(&lib, global.join("epan/tcpprobe.so")).unwrap();
     let (ok, text) = run(&["--lib", lib.to_str().unwrap()]);
@@ -92,6 +153,7 @@ fn personal_install_listed_by_tshark_refuses_duplicates_and_uninstalls() {
     let (ok, text) = run(&["--uninstall"]);
     assert!(ok, "uninstall failed:\n{text}");
     assert!(!personal.exists(), "still installed after --uninstall");
+    assert!(!profile.exists(), "profile still there after --uninstall");
     let plugins = env.run(&["-G", "plugins"]);
     assert!(
         !plugins.contains("tcpprobe"),

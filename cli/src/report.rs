@@ -178,7 +178,7 @@ fn episode_text(o: &mut String, s: &Summary, r: &EpisodeRecord) {
                 p.answered_at
                     .map_or(0.0, |t| t.nanos_since(p.time) as f64 / 1e6)
             ),
-            (None, Some(u)) => u.description().to_string(),
+            (None, Some(u)) => format!("unanswered: {}", u.description()),
             (None, None) => "none seen".into(),
         };
         let _ = writeln!(

@@ -99,12 +99,13 @@ pub enum Unanswered {
 impl Unanswered {
     pub const ALL: [Unanswered; 2] = [Unanswered::RateLimited, Unanswered::NoReply];
 
+    /// Why a probe got no reply, as the end of a sentence ("Probe unanswered: ...").
     pub fn description(self) -> &'static str {
         match self {
             Unanswered::RateLimited => {
-                "unanswered: the peer answered a probe less than its rate-limit interval before (Linux: tcp_invalid_ratelimit, 500 ms)"
+                "the peer answered a probe less than its rate-limit interval before (Linux: tcp_invalid_ratelimit, 500 ms)"
             }
-            Unanswered::NoReply => "unanswered: lost, or the peer is unreachable",
+            Unanswered::NoReply => "lost, or the peer is unreachable",
         }
     }
 }
