@@ -178,7 +178,7 @@ static tap_packet_status stalls_packet(void *tapdata, packet_info *pinfo _U_, ep
 void tcpprobe_stats_register(void)
 {
     static stat_tap_table_ui ui = {
-        REGISTER_STAT_GROUP_GENERIC,
+        REGISTER_PACKET_STAT_GROUP_UNSORTED, /* the Statistics menu (GENERIC gets no menu entry) */
         "TCP Stalls (tcpprobe)",
         "tcpprobe",
         "tcpprobe,stalls",
