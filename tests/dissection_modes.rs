@@ -33,19 +33,6 @@ fn all_captures() -> Vec<PathBuf> {
     out
 }
 
-/// tshark's output; some shared captures are cut short on purpose, and tshark then fails (with
-/// 2 on 4.0 and 4.4, 1 on 4.6) after printing every frame before the cut (shared_captures.rs
-/// checks that it does so with the plugin exactly as without).
-fn stdout(tshark: &Tshark, args: &[&str]) -> String {
-    let out = tshark.run_raw(args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() || stderr.contains("cut short in the middle of a packet"),
-        "tshark {args:?}: {stderr}"
-    );
-    String::from_utf8(out.stdout).expect("tshark prints UTF-8")
-}
-
 fn unescape(s: &str) -> String {
     s.replace("&lt;", "<")
         .replace("&gt;", ">")
@@ -122,33 +109,6 @@ fn full_tree(tshark: &Tshark, pcap: &Path, extra: &[&str]) -> FullTree {
         }
     }
     tree
-}
-
-/// `tshark -q -z expert`: no tree at all; tcpprobe's rows as (severity section, summary) -> count.
-fn expert_stats(tshark: &Tshark, pcap: &Path, extra: &[&str]) -> BTreeMap<(String, String), usize> {
-    let mut args = vec!["-r", pcap.to_str().unwrap(), "-q", "-z", "expert"];
-    args.extend_from_slice(extra);
-    let text = stdout(tshark, &args);
-    let mut section = String::new();
-    let mut rows = BTreeMap::new();
-    for line in text.lines() {
-        if let Some((name, _)) = line.split_once(" (") {
-            if !line.starts_with(' ') && line.ends_with(')') {
-                section = name.to_string();
-                continue;
-            }
-        }
-        let cols: Vec<&str> = line.split_whitespace().collect();
-        if cols.len() >= 4 && cols[2] == "tcpprobe" {
-            let count: usize = cols[0].parse().expect("frequency");
-            // The summary is everything after the protocol column.
-            let at = line.find(" tcpprobe  ").expect("protocol column") + " tcpprobe  ".len();
-            *rows
-                .entry((section.clone(), line[at..].to_string()))
-                .or_default() += count;
-        }
-    }
-    rows
 }
 
 /// Every tcpprobe field tshark knows, with whether it is a presence field (FT_NONE), which

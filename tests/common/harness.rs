@@ -6,7 +6,7 @@
 //! captures) is staged into a world-readable temporary folder for that reason, and HOME points
 //! there so no personal plugin or preference of the machine's user can interfere.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -242,4 +242,48 @@ pub fn displayed_info(tshark: &Tshark, pcap: &Path, extra: &[&str]) -> HashMap<S
             (frame.trim().to_string(), info.to_string())
         })
         .collect()
+}
+
+/// tshark's output; some shared captures are cut short on purpose, and tshark then fails (with
+/// 2 on 4.0 and 4.4, 1 on 4.6) after printing every frame before the cut (shared_captures.rs
+/// checks that it does so with the plugin exactly as without).
+pub fn stdout(tshark: &Tshark, args: &[&str]) -> String {
+    let out = tshark.run_raw(args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() || stderr.contains("cut short in the middle of a packet"),
+        "tshark {args:?}: {stderr}"
+    );
+    String::from_utf8(out.stdout).expect("tshark prints UTF-8")
+}
+
+/// `tshark -q -z expert`: no tree at all; tcpprobe's rows as (severity section, summary) -> count.
+pub fn expert_stats(
+    tshark: &Tshark,
+    pcap: &Path,
+    extra: &[&str],
+) -> BTreeMap<(String, String), usize> {
+    let mut args = vec!["-r", pcap.to_str().unwrap(), "-q", "-z", "expert"];
+    args.extend_from_slice(extra);
+    let text = stdout(tshark, &args);
+    let mut section = String::new();
+    let mut rows = BTreeMap::new();
+    for line in text.lines() {
+        if let Some((name, _)) = line.split_once(" (") {
+            if !line.starts_with(' ') && line.ends_with(')') {
+                section = name.to_string();
+                continue;
+            }
+        }
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        if cols.len() >= 4 && cols[2] == "tcpprobe" {
+            let count: usize = cols[0].parse().expect("frequency");
+            // The summary is everything after the protocol column.
+            let at = line.find(" tcpprobe  ").expect("protocol column") + " tcpprobe  ".len();
+            *rows
+                .entry((section.clone(), line[at..].to_string()))
+                .or_default() += count;
+        }
+    }
+    rows
 }
