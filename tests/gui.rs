@@ -566,14 +566,14 @@ impl Gui {
             .collect()
     }
 
-    /// The Statistics menu's entry titled `title`, one of the generic tables
-    /// (`register_stat_tap_table_ui` with REGISTER_STAT_GROUP_GENERIC), opened from the menu and read
-    /// through its context menu's Copy: the table as text.
+    /// The Statistics menu's entry titled `title`, one of the tables registered with
+    /// `register_stat_tap_table_ui` (Wireshark's own and tcpprobe's), opened from the menu and read
+    /// through its context menu's Copy: the table as text. With `screenshot`, also a PNG of it.
     ///
     /// The menu's entries have no shortcut, and Qt has no type-ahead in menus, so the entries of
     /// the generic section are opened in turn until the dialog with that title appears; the others
     /// are closed again.
-    fn statistics(&self, title: &str) -> String {
+    fn statistics(&self, title: &str, screenshot: Option<&Path>) -> String {
         // Wireshark 4.0's Statistics menu: 8 fixed entries (Capture File Properties … Service
         // Response Time), then the generic tables, then submenus.
         const FIRST_GENERIC: usize = 8;
@@ -604,6 +604,12 @@ impl Gui {
                 // menu takes the keyboard, Up and Down give it time and end on Copy.
                 let copy = ["Menu", "Up", "Down", "Return"];
                 let text = self.copy(&dialog, &copy, &format!("{title}: Copy"));
+                if let Some(path) = screenshot {
+                    // Wide enough for every column of the picture.
+                    self.xdotool(&["windowsize", &dialog, "1380", "260"]);
+                    sleep(Duration::from_millis(700));
+                    self.screenshot(&dialog, path, "1380x260+0+0");
+                }
                 self.keys(&dialog, &["Escape"]);
                 return text;
             }
@@ -701,11 +707,40 @@ fn the_gui_shows_tcpprobes_labels_subtree_and_expert_items() {
         got.experts.len()
     );
 
-    // TODO(issue 9, Statistics entry): once the plugin registers its table, read it here with
-    // `gui.statistics(STALLS_TABLE)` and compare it with `tshark -q -z tcpprobe,stalls`. Until then
-    // the reader runs on Wireshark's own generic table of the same kind, so that it is known to work.
-    let dhcp = gui.statistics("DHCP (BOOTP) Statistics");
-    assert!(dhcp.contains("DHCP Message Type"), "{dhcp}");
+    // Statistics → TCP Stalls (tcpprobe): the rows `tshark -q -z tcpprobe,stalls` lists. Every
+    // text and count cell of tshark's row is in the GUI's row (numbers with decimals are printed
+    // by each in its own way).
+    let stalls = gui.statistics(
+        STALLS_TABLE,
+        screenshots
+            .as_deref()
+            .map(|d| d.join("gui-statistics.png"))
+            .as_deref(),
+    );
+    let table = tshark.run(&["-r", pcap.to_str().unwrap(), "-q", "-z", "tcpprobe,stalls"]);
+    let tshark_rows: Vec<Vec<&str>> = table
+        .lines()
+        .filter(|l| l.starts_with(|c: char| c.is_ascii_digit()))
+        .map(|l| {
+            l.split(" |")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect()
+        })
+        .collect();
+    assert_eq!(tshark_rows.len(), 1, "persist_v4 has one stall:\n{table}");
+    for row in &tshark_rows {
+        let gui_row = stalls
+            .lines()
+            .find(|l| l.contains(row[2]) && l.contains(row[3]))
+            .unwrap_or_else(|| panic!("no GUI row for {row:?} in:\n{stalls}"));
+        for cell in row.iter().filter(|c| !c.contains('.') || c.contains(':')) {
+            assert!(
+                gui_row.contains(cell),
+                "GUI row lacks {cell:?}:\n{gui_row}\n(tshark: {row:?})"
+            );
+        }
+    }
     eprintln!("GUI test: {:.1} s", started.elapsed().as_secs_f64());
 }
 
