@@ -22,7 +22,7 @@
 #      installs the plugin with plugin/install.sh, checks that tshark -G plugins lists tcpprobe with
 #      its version in plugins/X.Y/epan, uninstalls it, and runs the integration tests:
 #      cargo test --test kernel_captures --test episodes --test shared_captures --test dissection_modes --test registration
-#      --test install --test regenerate --test oracle (regenerate makes fresh kernel captures in network
+#      --test install --test statistics --test regenerate --test oracle (regenerate makes fresh kernel captures in network
 #      namespaces inside the root: the root is bind-mounted onto itself so `ip netns exec` can
 #      remount /).
 #   4. writes tcpprobe's verdicts on every capture (bundled kernel ones and ../shared/captures),
@@ -317,7 +317,7 @@ plugin/install.sh --uninstall
 
 echo "== cargo test (integration tests against this Wireshark)"
 cargo test --locked --no-fail-fast --test kernel_captures --test episodes --test shared_captures --test dissection_modes \
-    --test registration --test install --test regenerate --test oracle
+    --test registration --test install --test statistics --test regenerate --test oracle
 
 echo "== tcpprobe verdicts on every capture"
 tests/versions/verdicts.sh "$CARGO_TARGET_DIR/release/libtcpprobe.so" /build/verdicts.tsv
