@@ -7,7 +7,7 @@
 //!
 //! | Reason | Rule | Where |
 //! |---|---|---|
-//! | [`AnswersPendingProbe`](Reason::AnswersPendingProbe) | a pure ACK whose ack number answers the other side's pending probe (SND.UNA for a zero-length probe, ack or ack+1 for a one-byte probe) | [`reply`] |
+//! | [`AnswersPendingProbe`](Reason::AnswersPendingProbe) | a pure ACK whose ack number answers the other side's pending probe (SND.UNA for a zero-length probe, ack or ack+1 for a one-byte probe), not itself at SND.UNA-1 of its own sender (that is its own keep-alive) | [`reply`] |
 //! | [`OldByteOnIdleConnection`](Reason::OldByteOnIdleConnection) | one byte at SND.NXT-1 that the peer has already acknowledged | [`probe`] |
 //! | [`NewByteIntoZeroWindow`](Reason::NewByteIntoZeroWindow) | one byte at the peer's ACK while the peer's window is zero | [`probe`] |
 //! | [`TooSoonForKeepAlive`](Reason::TooSoonForKeepAlive) | first zero-length probe at SND.UNA-1 into a zero window, sooner after the peer's last segment than `min_keepalive_idle_ns` | [`timers::first_probe`] |
@@ -23,8 +23,8 @@
 
 use crate::config::Config;
 use crate::direction::WindowClosed;
+use crate::run::SeriesStep;
 use crate::segment::{Segment, Timestamp};
-use crate::series::SeriesStep;
 use crate::stream::Stream;
 use crate::timers;
 use crate::verdict::{Class, ProbeStyle, Reason, Verdict};
@@ -72,9 +72,15 @@ fn is_pure_ack(seg: &Segment) -> bool {
 /// A reply to the other side's pending probe?
 fn reply(stream: &Stream, dir: usize, seg: &Segment) -> Option<Verdict> {
     let peer = &stream.probing[1 - dir];
+    // A reply is sent at its sender's SND.NXT, which the prober has acknowledged; a segment one
+    // below that is this side's own probe (its keep-alive while the other side probes it), even
+    // when its ACK number is the one a reply would carry.
+    let own_probe = stream.dir[1 - dir]
+        .last_ack
+        .is_some_and(|a| seg.seq == a - 1);
     let p = peer
         .pending
-        .filter(|p| is_pure_ack(seg) && p.answered_by(seg.ack))?;
+        .filter(|p| is_pure_ack(seg) && !own_probe && p.answered_by(seg.ack))?;
     let tentative = peer
         .run
         .as_ref()
