@@ -47,6 +47,11 @@ pub(crate) fn mark_unanswered(
             Unanswered::NoReply => run.ep.no_reply += 1,
         }
         run.refresh_notes();
+        // A probe kept past its sender's FIN (see `end_run`) is found unanswered after its
+        // episode ended: the ended episode's summary changes.
+        if run.ep.end.is_some() {
+            ctx.events.push_back(Event::Episode(run.ep));
+        }
     }
 }
 
@@ -56,7 +61,9 @@ pub(crate) fn drop_stale(ctx: &mut Ctx, me: &mut Probing, peer: &mut Probing, se
     if let Some(p) = peer.pending.take() {
         mark_unanswered(ctx, peer.run.as_deref_mut(), p, me.last_probe_reply);
     }
-    if seg.payload_len > 0 || seg.flags.syn() || seg.flags.fin() {
+    // The prober's own FIN does not make its probe stale: the reply may still come, carrying
+    // the FIN's sequence number as its ACK (it was sent before the FIN arrived).
+    if seg.payload_len > 0 || seg.flags.syn() {
         if let Some(p) = me.pending.take() {
             mark_unanswered(ctx, me.run.as_deref_mut(), p, peer.last_probe_reply);
         }
@@ -95,7 +102,11 @@ pub(crate) fn end_run(
     let Some(run) = prober.run.as_mut().filter(|r| r.ep.end.is_none()) else {
         return;
     };
-    if let Some(p) = prober.pending.filter(|p| p.episode == Some(run.ep.id)) {
+    let reply_may_follow = cause == EndCause::FinFromProber;
+    if let Some(p) = prober
+        .pending
+        .filter(|p| p.episode == Some(run.ep.id) && !reply_may_follow)
+    {
         prober.pending = None;
         mark_unanswered(ctx, Some(&mut *run), p, probed.last_probe_reply);
     }
@@ -205,7 +216,8 @@ pub(crate) fn record_reply(
     let Some(run) = peer
         .run
         .as_mut()
-        .filter(|r| v.episode == Some(r.ep.id) && r.ep.end.is_none())
+        .filter(|r| v.episode == Some(r.ep.id))
+        .filter(|r| r.ep.end.is_none_or(|e| e.cause == EndCause::FinFromProber))
     else {
         return;
     };
