@@ -13,13 +13,13 @@
 //! | [`TooSoonForKeepAlive`](Reason::TooSoonForKeepAlive) | first zero-length probe at SND.UNA-1 into a zero window, sooner after the peer's last segment than `min_keepalive_idle_ns` | [`timers::first_probe`] |
 //! | [`LongIdleInZeroWindow`](Reason::LongIdleInZeroWindow) | the same, but later than `persist_slack` × (RTT + `rto_min_ns`): the keep-alive timer | [`timers::first_probe`] |
 //! | [`PeerWindowZero`](Reason::PeerWindowZero) | the same, in between (or with the RTT unknown): the persist timer | [`timers::first_probe`] |
-//! | [`IntervalDoubled`](Reason::IntervalDoubled) | a later probe of the zero-window series, its interval at least `doubled_at_least` × the previous one | [`timers::next_probe`] |
-//! | [`IntervalConstant`](Reason::IntervalConstant) | the interval within `constant_within` of the previous one, at least `min_keepalive_idle_ns`, below `persist_cap_region_ns`, in a series that never doubled | [`timers::next_probe`] |
+//! | [`IntervalDoubled`](Reason::IntervalDoubled) | a later probe of the zero-window series, its interval at least `doubled_at_least` × the previous one (at the second probe: × the gap before the first, tentative) | [`timers::next_probe`] |
+//! | [`IntervalConstant`](Reason::IntervalConstant) | the interval within `constant_within` of the previous one, at least `min_keepalive_idle_ns`, below `persist_cap_region_ns` and five sixths of `rto_max_ns`, in a series whose intervals between probes never doubled | [`timers::next_probe`] |
 //! | [`SameSeriesAsPrevious`](Reason::SameSeriesAsPrevious) | any other later probe of the series: the previous probe's class | [`timers::next_probe`] |
 //! | [`IdleOpenWindow`](Reason::IdleOpenWindow) | a zero-length segment at SND.NXT-1 with the peer's window open and nothing in flight | [`probe`] |
 //!
-//! A verdict whose reason rests on one gap ([`timers::tentative_reason`]) is tentative until a
-//! probe of the same series brings timing evidence.
+//! A verdict whose reason rests on one gap ([`timers::tentative`]) is tentative until a probe of
+//! the same series brings timing evidence.
 
 use crate::config::Config;
 use crate::direction::WindowClosed;
@@ -229,7 +229,8 @@ fn in_series(
     } else {
         0
     };
-    let settled = run.is_some_and(|r| r.settled) || !timers::tentative_reason(reason);
+    let probe_number = run.map_or(0, |r| r.ep.probes()) + 1;
+    let settled = run.is_some_and(|r| r.settled) || !timers::tentative(reason, probe_number);
     let verdict = Verdict {
         class,
         style,
@@ -240,7 +241,7 @@ fn in_series(
         since_previous_probe_ns: since_previous,
         peer_window_zero: peer_zero,
         episode: Some(run.map_or(next_episode, |r| r.ep.id)),
-        probe_number: run.map_or(0, |r| r.ep.probes()) + 1,
+        probe_number,
         interval_ratio_milli: ratio,
         tentative: !settled,
         keepalive_mismatch,

@@ -32,8 +32,11 @@ pub(crate) struct Run {
     pub last_interval_ns: u64,
     /// Class of the last probe; a probe without new evidence inherits it.
     pub class: Class,
-    /// Whether the intervals ever doubled (see [`timers::SeriesTiming::doubled`]).
+    /// Whether the intervals ever doubled (persist backoff, for the episode's notes).
     pub doubled: bool,
+    /// Whether an interval between probes doubled (see
+    /// [`timers::SeriesTiming::doubled_between_probes`]).
+    pub doubled_between_probes: bool,
     /// Whether the timing has decided the class, rather than a single gap.
     pub settled: bool,
     /// Verdicts waiting for the timing to settle: (packet, is the reply to a probe).
@@ -78,6 +81,7 @@ impl Run {
             last_interval_ns: step.interval_ns,
             class,
             doubled: false,
+            doubled_between_probes: false,
             settled: false,
             tentative: Vec::new(),
             last_answered: false,
@@ -98,7 +102,7 @@ impl Run {
     pub fn timing(&self) -> timers::SeriesTiming {
         timers::SeriesTiming {
             last_interval_ns: self.last_interval_ns,
-            doubled: self.doubled,
+            doubled_between_probes: self.doubled_between_probes,
             class: self.class,
         }
     }

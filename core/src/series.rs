@@ -162,6 +162,7 @@ pub(crate) fn record_probe(
     }
     if v.reason == Reason::IntervalDoubled {
         run.doubled = true;
+        run.doubled_between_probes |= v.probe_number > 2;
     }
     if !v.tentative && !run.settled {
         // The first verdict with timing evidence decides the earlier tentative ones.
