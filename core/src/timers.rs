@@ -117,7 +117,11 @@ pub(crate) fn keepalive_mismatch(
     first: bool,
 ) -> u8 {
     let ka = cfg.keepalive;
-    let (expected, bit) = if after_idle {
+    let (expected, bit) = if after_idle && !first {
+        // After an answered keep-alive the timer was re-armed with the interval; at its expiry
+        // it waits out whatever remains of the idle time since the reply.
+        (ka.time_ns.max(ka.interval_ns), mismatch::IDLE)
+    } else if after_idle {
         (ka.time_ns, mismatch::IDLE)
     } else {
         (ka.interval_ns, mismatch::INTERVAL)
@@ -144,7 +148,7 @@ pub(crate) fn rate_limited(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::MS;
+    use crate::config::{KeepAliveSettings, MS};
 
     fn series(last_interval_ms: u64, doubled: bool, class: Class) -> SeriesTiming {
         SeriesTiming {
@@ -224,7 +228,10 @@ mod tests {
         assert_eq!(next_probe(&cfg, s, 2000 * MS).1, Reason::IntervalConstant);
         // The user says the prober's TCP_RTO_MAX is 2 s: a constant 2 s is its cap.
         cfg.rto_max_ns = 2000 * MS;
-        assert_eq!(next_probe(&cfg, s, 2000 * MS).1, Reason::SameSeriesAsPrevious);
+        assert_eq!(
+            next_probe(&cfg, s, 2000 * MS).1,
+            Reason::SameSeriesAsPrevious
+        );
     }
 
     #[test]
@@ -283,6 +290,22 @@ mod tests {
             mismatch::IDLE
         );
         assert_eq!(keepalive_mismatch(&cfg, true, None, ka, true), 0);
+    }
+
+    #[test]
+    fn after_an_answered_keepalive_the_longer_of_time_and_interval() {
+        let mut cfg = Config::default();
+        cfg.keepalive = KeepAliveSettings {
+            time_ns: 1000 * MS,
+            interval_ns: 2000 * MS,
+            probes: 9,
+        };
+        // Idle 1 s, interval 2 s, answered: the next one 2 s later (a real Linux series).
+        assert_eq!(keepalive_mismatch(&cfg, true, None, 2000 * MS, false), 0);
+        assert_eq!(
+            keepalive_mismatch(&cfg, true, None, 1000 * MS, false),
+            mismatch::IDLE
+        );
     }
 
     #[test]
