@@ -10,6 +10,7 @@
 //! | [`AnswersPendingProbe`](Reason::AnswersPendingProbe) | a pure ACK whose ack number answers the other side's pending probe (SND.UNA for a zero-length probe, ack or ack+1 for a one-byte probe), not itself at SND.UNA-1 of its own sender (that is its own keep-alive) | [`reply`] |
 //! | [`OldByteOnIdleConnection`](Reason::OldByteOnIdleConnection) | one byte at SND.NXT-1 that the peer has already acknowledged | [`probe`] |
 //! | [`NewByteIntoZeroWindow`](Reason::NewByteIntoZeroWindow) | one byte at the peer's ACK while the peer's window is zero | [`probe`] |
+//! | [`UrgentBehindZeroWindow`](Reason::UrgentBehindZeroWindow) | a zero-length segment with URG at SND.UNA into a zero window (urgent data queued: Linux sends it before the usual probe) | [`probe`] |
 //! | [`TooSoonForKeepAlive`](Reason::TooSoonForKeepAlive) | first zero-length probe at SND.UNA-1 into a zero window, sooner after the peer's last segment than `min_keepalive_idle_ns` | [`timers::first_probe`] |
 //! | [`LongIdleInZeroWindow`](Reason::LongIdleInZeroWindow) | the same, but later than `persist_slack` × (RTT + `rto_min_ns`): the keep-alive timer | [`timers::first_probe`] |
 //! | [`PeerWindowZero`](Reason::PeerWindowZero) | the same, in between (or with the RTT unknown): the persist timer | [`timers::first_probe`] |
@@ -139,6 +140,16 @@ fn probe(
     // Zero length: a probe sits at SND.UNA-1, just below what the peer has acknowledged. Without
     // any ACK from the peer yet, fall back to the sender's own SND.NXT.
     let una = peer.last_ack.unwrap_or(next);
+    // With urgent data queued (SND.UP above SND.UNA), Linux's tcp_write_wakeup sends a first probe
+    // at SND.UNA with URG, then the usual one; the kernel counts both. An ordinary ACK carries
+    // URG only while urgent data is unacknowledged, so with the window closed this is the probe.
+    if seg.flags.urg() && peer.last_ack == Some(seg.seq) && closed.is_some() {
+        return Some((
+            Class::ZeroWindowProbe,
+            ProbeStyle::UrgentAtUna,
+            Reason::UrgentBehindZeroWindow,
+        ));
+    }
     if seg.seq != una - 1 && seg.seq != next - 1 {
         return None;
     }

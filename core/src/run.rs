@@ -154,6 +154,8 @@ impl Pending {
             ProbeStyle::ZeroLengthBelowUna | ProbeStyle::OneOldByte => ack == self.seq + 1,
             // The probe byte is either refused (ack stays) or accepted (ack + 1).
             ProbeStyle::OneNewByte => ack == self.seq || ack == self.seq + 1,
+            // In the window: the receiver takes it without a reply.
+            ProbeStyle::UrgentAtUna => false,
         }
     }
 }

@@ -11,7 +11,7 @@ use crate::episode::{mismatch, notes, EndCause, EpisodeEnd, Event, Unanswered};
 use crate::run::{Pending, Probing, Run, SeriesStep};
 use crate::segment::{Segment, Timestamp};
 use crate::timers;
-use crate::verdict::{Class, Reason, Verdict};
+use crate::verdict::{Class, ProbeStyle, Reason, Verdict};
 
 /// Most verdicts of one episode that may wait for its timing to settle. A series that gives no
 /// timing evidence for this long keeps the tentative class for the rest.
@@ -31,7 +31,9 @@ pub(crate) fn mark_unanswered(
     p: Pending,
     last_reply: Option<Timestamp>,
 ) {
-    let likely = if timers::rate_limited(ctx.cfg, p.time, last_reply) {
+    // An urgent probe lies inside the window: no reply was due, rate limit or not.
+    let urgent = p.style == ProbeStyle::UrgentAtUna;
+    let likely = if !urgent && timers::rate_limited(ctx.cfg, p.time, last_reply) {
         Unanswered::RateLimited
     } else {
         Unanswered::NoReply

@@ -209,3 +209,44 @@ fn persist_timer_data_into_partly_open_window_is_not_a_probe() {
     assert_eq!(cv.at(1402).c(2002, 5001, 502, 10), None);
     assert_eq!(cv.at(1402).s(5001, 2012, 0, 0), None);
 }
+
+/// Urgent data queued behind the zero window: each expiry sends a zero-length URG probe at
+/// SND.UNA, then the usual one at SND.UNA-1; the kernel counts both. Only the second is answered.
+#[test]
+fn urgent_data_doubles_each_persist_expiry() {
+    let mut cv = Conv::new();
+    let urg_ack = TcpFlags::URG | ACK;
+    cv.handshake(1000, 5000, 0);
+    cv.at(1).c(1001, 5001, 502, 1000);
+    cv.at(2).s(5001, 2001, 0, 0);
+    for t in [202, 602, 1402] {
+        let u = cv.at(t).send(true, urg_ack, 2001, 5001, 502, 0).unwrap();
+        assert_eq!(
+            (u.class, u.style, u.reason),
+            (
+                Class::ZeroWindowProbe,
+                ProbeStyle::UrgentAtUna,
+                Reason::UrgentBehindZeroWindow
+            )
+        );
+        assert!(!u.tentative);
+        let p = cv.at(t).send(true, urg_ack, 2000, 5001, 502, 0).unwrap();
+        assert_eq!(p.class, Class::ZeroWindowProbe);
+        assert!(cv.events().iter().any(|e| matches!(
+            e,
+            Event::Unanswered {
+                likely: Unanswered::NoReply,
+                ..
+            }
+        )));
+        let a = cv.at(t).s(5001, 2001, 0, 0).unwrap();
+        assert_eq!(
+            (a.class, a.answers),
+            (Class::ZeroWindowProbeAck, Some(cv.packet - 1))
+        );
+    }
+    // Urgent data flowing into an open window is data.
+    cv.at(1500).s(5001, 2001, 2048, 0);
+    assert_eq!(cv.at(1500).send(true, urg_ack, 2001, 5001, 502, 1000), None);
+    assert_eq!(cv.at(1500).s(5001, 3001, 2048, 0), None);
+}
