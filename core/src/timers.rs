@@ -294,11 +294,13 @@ mod tests {
 
     #[test]
     fn after_an_answered_keepalive_the_longer_of_time_and_interval() {
-        let mut cfg = Config::default();
-        cfg.keepalive = KeepAliveSettings {
-            time_ns: 1000 * MS,
-            interval_ns: 2000 * MS,
-            probes: 9,
+        let cfg = Config {
+            keepalive: KeepAliveSettings {
+                time_ns: 1000 * MS,
+                interval_ns: 2000 * MS,
+                probes: 9,
+            },
+            ..Config::default()
         };
         // Idle 1 s, interval 2 s, answered: the next one 2 s later (a real Linux series).
         assert_eq!(keepalive_mismatch(&cfg, true, None, 2000 * MS, false), 0);
