@@ -97,7 +97,13 @@ impl Classifier {
                 0
             }
         };
-        if stream.dir[dir].is_capture_duplicate(ctx.cfg, seg) {
+        // A segment identical to this side's previous one is the same frame seen twice, unless
+        // the other side probed in between and this answers it: a reply that keeps the window
+        // closed repeats the segment that closed it, often within milliseconds.
+        let answers_newer_probe = stream.probing[1 - dir].pending.is_some_and(|p| {
+            p.answered_by(seg.ack) && stream.dir[dir].last_packet.is_none_or(|l| p.packet > l)
+        });
+        if !answers_newer_probe && stream.dir[dir].is_capture_duplicate(ctx.cfg, seg) {
             return None;
         }
         let decision = decide(ctx.cfg, stream, dir, seg, *ctx.last_episode + 1);

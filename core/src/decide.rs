@@ -7,24 +7,25 @@
 //!
 //! | Reason | Rule | Where |
 //! |---|---|---|
-//! | [`AnswersPendingProbe`](Reason::AnswersPendingProbe) | a pure ACK whose ack number answers the other side's pending probe (SND.UNA for a zero-length probe, ack or ack+1 for a one-byte probe) | [`reply`] |
+//! | [`AnswersPendingProbe`](Reason::AnswersPendingProbe) | a pure ACK whose ack number answers the other side's pending probe (SND.UNA for a zero-length probe, ack or ack+1 for a one-byte probe), not itself at SND.UNA-1 of its own sender (that is its own keep-alive) | [`reply`] |
 //! | [`OldByteOnIdleConnection`](Reason::OldByteOnIdleConnection) | one byte at SND.NXT-1 that the peer has already acknowledged | [`probe`] |
 //! | [`NewByteIntoZeroWindow`](Reason::NewByteIntoZeroWindow) | one byte at the peer's ACK while the peer's window is zero | [`probe`] |
+//! | [`UrgentBehindZeroWindow`](Reason::UrgentBehindZeroWindow) | a zero-length segment with URG at SND.UNA into a zero window (urgent data queued: Linux sends it before the usual probe) | [`probe`] |
 //! | [`TooSoonForKeepAlive`](Reason::TooSoonForKeepAlive) | first zero-length probe at SND.UNA-1 into a zero window, sooner after the peer's last segment than `min_keepalive_idle_ns` | [`timers::first_probe`] |
 //! | [`LongIdleInZeroWindow`](Reason::LongIdleInZeroWindow) | the same, but later than `persist_slack` × (RTT + `rto_min_ns`): the keep-alive timer | [`timers::first_probe`] |
 //! | [`PeerWindowZero`](Reason::PeerWindowZero) | the same, in between (or with the RTT unknown): the persist timer | [`timers::first_probe`] |
-//! | [`IntervalDoubled`](Reason::IntervalDoubled) | a later probe of the zero-window series, its interval at least `doubled_at_least` × the previous one | [`timers::next_probe`] |
-//! | [`IntervalConstant`](Reason::IntervalConstant) | the interval within `constant_within` of the previous one, at least `min_keepalive_idle_ns`, below `persist_cap_region_ns`, in a series that never doubled | [`timers::next_probe`] |
+//! | [`IntervalDoubled`](Reason::IntervalDoubled) | a later probe of the zero-window series, its interval at least `doubled_at_least` × the previous one (at the second probe: × the gap before the first, tentative) | [`timers::next_probe`] |
+//! | [`IntervalConstant`](Reason::IntervalConstant) | the interval within `constant_within` of the previous one, at least `min_keepalive_idle_ns`, below `persist_cap_region_ns` and five sixths of `rto_max_ns`, in a series whose intervals between probes never doubled | [`timers::next_probe`] |
 //! | [`SameSeriesAsPrevious`](Reason::SameSeriesAsPrevious) | any other later probe of the series: the previous probe's class | [`timers::next_probe`] |
 //! | [`IdleOpenWindow`](Reason::IdleOpenWindow) | a zero-length segment at SND.NXT-1 with the peer's window open and nothing in flight | [`probe`] |
 //!
-//! A verdict whose reason rests on one gap ([`timers::tentative_reason`]) is tentative until a
-//! probe of the same series brings timing evidence.
+//! A verdict whose reason rests on one gap ([`timers::tentative`]) is tentative until a probe of
+//! the same series brings timing evidence.
 
 use crate::config::Config;
 use crate::direction::WindowClosed;
+use crate::run::SeriesStep;
 use crate::segment::{Segment, Timestamp};
-use crate::series::SeriesStep;
 use crate::stream::Stream;
 use crate::timers;
 use crate::verdict::{Class, ProbeStyle, Reason, Verdict};
@@ -72,9 +73,15 @@ fn is_pure_ack(seg: &Segment) -> bool {
 /// A reply to the other side's pending probe?
 fn reply(stream: &Stream, dir: usize, seg: &Segment) -> Option<Verdict> {
     let peer = &stream.probing[1 - dir];
+    // A reply is sent at its sender's SND.NXT, which the prober has acknowledged; a segment one
+    // below that is this side's own probe (its keep-alive while the other side probes it), even
+    // when its ACK number is the one a reply would carry.
+    let own_probe = stream.dir[1 - dir]
+        .last_ack
+        .is_some_and(|a| seg.seq == a - 1);
     let p = peer
         .pending
-        .filter(|p| is_pure_ack(seg) && p.answered_by(seg.ack))?;
+        .filter(|p| is_pure_ack(seg) && !own_probe && p.answered_by(seg.ack))?;
     let tentative = peer
         .run
         .as_ref()
@@ -133,6 +140,16 @@ fn probe(
     // Zero length: a probe sits at SND.UNA-1, just below what the peer has acknowledged. Without
     // any ACK from the peer yet, fall back to the sender's own SND.NXT.
     let una = peer.last_ack.unwrap_or(next);
+    // With urgent data queued (SND.UP above SND.UNA), Linux's tcp_write_wakeup sends a first probe
+    // at SND.UNA with URG, then the usual one; the kernel counts both. An ordinary ACK carries
+    // URG only while urgent data is unacknowledged, so with the window closed this is the probe.
+    if seg.flags.urg() && peer.last_ack == Some(seg.seq) && closed.is_some() {
+        return Some((
+            Class::ZeroWindowProbe,
+            ProbeStyle::UrgentAtUna,
+            Reason::UrgentBehindZeroWindow,
+        ));
+    }
     if seg.seq != una - 1 && seg.seq != next - 1 {
         return None;
     }
@@ -223,7 +240,8 @@ fn in_series(
     } else {
         0
     };
-    let settled = run.is_some_and(|r| r.settled) || !timers::tentative_reason(reason);
+    let probe_number = run.map_or(0, |r| r.ep.probes()) + 1;
+    let settled = run.is_some_and(|r| r.settled) || !timers::tentative(reason, probe_number);
     let verdict = Verdict {
         class,
         style,
@@ -234,7 +252,7 @@ fn in_series(
         since_previous_probe_ns: since_previous,
         peer_window_zero: peer_zero,
         episode: Some(run.map_or(next_episode, |r| r.ep.id)),
-        probe_number: run.map_or(0, |r| r.ep.probes()) + 1,
+        probe_number,
         interval_ratio_milli: ratio,
         tentative: !settled,
         keepalive_mismatch,

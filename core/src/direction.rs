@@ -50,6 +50,8 @@ pub(crate) struct Direction {
     pub zero_window: Option<WindowClosed>,
     pub fin_seq: Option<SeqNumber>,
     pub last_time: Option<Timestamp>,
+    /// The caller's packet id of this side's last segment.
+    pub last_packet: Option<u64>,
     last_signature: Option<Signature>,
 }
 
@@ -100,6 +102,7 @@ impl Direction {
             self.last_ack = Some(self.last_ack.map_or(seg.ack, |a| a.max(seg.ack)));
         }
         self.last_time = Some(seg.time);
+        self.last_packet = Some(seg.packet);
         self.last_signature = Some(Signature::from(seg));
     }
 }

@@ -17,6 +17,7 @@ mod decide;
 mod direction;
 mod episode;
 mod rtt;
+mod run;
 mod segment;
 mod seq;
 mod series;

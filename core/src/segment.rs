@@ -54,6 +54,7 @@ impl TcpFlags {
     pub const RST: u16 = 0x004;
     pub const PSH: u16 = 0x008;
     pub const ACK: u16 = 0x010;
+    pub const URG: u16 = 0x020;
 
     pub fn fin(self) -> bool {
         self.0 & Self::FIN != 0
@@ -66,6 +67,9 @@ impl TcpFlags {
     }
     pub fn ack(self) -> bool {
         self.0 & Self::ACK != 0
+    }
+    pub fn urg(self) -> bool {
+        self.0 & Self::URG != 0
     }
 }
 

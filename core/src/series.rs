@@ -7,192 +7,21 @@
 use std::collections::VecDeque;
 
 use crate::config::Config;
-use crate::direction::WindowClosed;
-use crate::episode::{
-    mismatch, notes, EndCause, Episode, EpisodeEnd, EpisodeKind, Event, Unanswered,
-};
+use crate::episode::{mismatch, notes, EndCause, EpisodeEnd, Event, Unanswered};
+use crate::run::{Pending, Probing, Run, SeriesStep};
 use crate::segment::{Segment, Timestamp};
 use crate::timers;
 use crate::verdict::{Class, ProbeStyle, Reason, Verdict};
-use crate::SeqNumber;
 
 /// Most verdicts of one episode that may wait for its timing to settle. A series that gives no
 /// timing evidence for this long keeps the tentative class for the rest.
 const MAX_TENTATIVE: usize = 32;
-
-/// How a probe extends its sender's series of probes.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct SeriesStep {
-    /// The probe starts a new episode (`verdict.episode` is its new id) rather than continuing
-    /// the open one.
-    pub new_episode: bool,
-    /// Interval before this probe; for the first probe of an episode, the gap since the peer's
-    /// last segment (for a persist timer, the zero window that armed it).
-    pub interval_ns: u64,
-    /// Time since the peer's last segment, when the capture saw one.
-    pub idle_ns: Option<u64>,
-    /// When the peer's window closed, for a probe into a zero window.
-    pub window_closed: Option<WindowClosed>,
-}
 
 /// Where the events of one segment go.
 pub(crate) struct Ctx<'a> {
     pub cfg: &'a Config,
     pub events: &'a mut VecDeque<Event>,
     pub last_episode: &'a mut u64,
-}
-
-/// One side's current run of probes: the episode so far plus what its timing rules need.
-#[derive(Debug, Clone)]
-pub(crate) struct Run {
-    pub ep: Episode,
-    /// Interval before the last probe (for the first probe: the gap since the peer's last
-    /// segment, or since the window closed).
-    pub last_interval_ns: u64,
-    /// Class of the last probe; a probe without new evidence inherits it.
-    pub class: Class,
-    /// Whether the intervals ever doubled (see [`timers::SeriesTiming::doubled`]).
-    pub doubled: bool,
-    /// Whether the timing has decided the class, rather than a single gap.
-    pub settled: bool,
-    /// Verdicts waiting for the timing to settle: (packet, is the reply to a probe).
-    tentative: Vec<(u64, bool)>,
-    /// Whether the last probe got its reply.
-    pub last_answered: bool,
-}
-
-impl Run {
-    fn start(id: u64, seg: &Segment, step: &SeriesStep, class: Class) -> Run {
-        let closed = step.window_closed;
-        Run {
-            ep: Episode {
-                id,
-                kind: if closed.is_some() {
-                    EpisodeKind::ZeroWindow
-                } else {
-                    EpisodeKind::KeepAlive
-                },
-                window_closed_in: closed.map(|c| c.packet),
-                window_closed_at: closed.map(|c| c.time),
-                window_reopened_in: None,
-                first_probe: seg.packet,
-                first_probe_at: seg.time,
-                idle_before_first_ns: step.idle_ns,
-                last_probe: seg.packet,
-                last_probe_at: seg.time,
-                last_packet: seg.packet,
-                last_packet_at: seg.time,
-                zero_window_probes: 0,
-                keep_alives: 0,
-                answered: 0,
-                unanswered_in_a_row: 0,
-                rate_limited: 0,
-                no_reply: 0,
-                max_interval_ns: 0,
-                overdue_at: seg.time,
-                end: None,
-                notes: 0,
-                keepalive_mismatch: 0,
-            },
-            last_interval_ns: step.interval_ns,
-            class,
-            doubled: false,
-            settled: false,
-            tentative: Vec::new(),
-            last_answered: false,
-        }
-    }
-
-    pub fn open_zero_window(&self, closed_in: u64) -> bool {
-        self.ep.end.is_none()
-            && self.ep.kind == EpisodeKind::ZeroWindow
-            && self.ep.window_closed_in == Some(closed_in)
-    }
-
-    pub fn open_keepalive(&self) -> bool {
-        self.ep.end.is_none() && self.ep.kind == EpisodeKind::KeepAlive
-    }
-
-    /// The series timing the interval rules need.
-    pub fn timing(&self) -> timers::SeriesTiming {
-        timers::SeriesTiming {
-            last_interval_ns: self.last_interval_ns,
-            doubled: self.doubled,
-            class: self.class,
-        }
-    }
-
-    fn refresh_notes(&mut self) {
-        let ep = &mut self.ep;
-        let mut n =
-            ep.notes & (notes::PROBES_STOPPED | notes::KEEPALIVE_ABORT | notes::RST_AFTER_REOPEN);
-        if self.doubled {
-            n |= notes::PERSIST_BACKOFF;
-        }
-        if ep.zero_window_probes > 0 && ep.answered == ep.probes() {
-            n |= notes::ALL_ANSWERED;
-        }
-        if self.settled && self.class == Class::KeepAlive && ep.keep_alives > 1 {
-            n |= notes::KEEPALIVE_CONSTANT;
-        }
-        if ep.keepalive_mismatch != 0 {
-            n |= notes::KEEPALIVE_SETTINGS_DIFFER;
-        }
-        if ep.rate_limited > 0 {
-            n |= notes::RATE_LIMITED_REPLIES;
-        }
-        if ep.no_reply > 0 {
-            n |= notes::UNANSWERED_PROBES;
-        }
-        ep.notes = n;
-    }
-}
-
-/// A probe or keep-alive still waiting for its reply.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Pending {
-    pub packet: u64,
-    pub time: Timestamp,
-    pub seq: SeqNumber,
-    pub class: Class,
-    pub style: ProbeStyle,
-    pub window_closed_in: Option<u64>,
-    pub window_closed_at: Option<Timestamp>,
-    pub episode: Option<u64>,
-    pub probe_number: u32,
-}
-
-impl Pending {
-    pub fn answered_by(&self, ack: SeqNumber) -> bool {
-        match self.style {
-            // The receiver acks what it had: SND.UNA, one past the probe's sequence number.
-            ProbeStyle::ZeroLengthBelowUna | ProbeStyle::OneOldByte => ack == self.seq + 1,
-            // The probe byte is either refused (ack stays) or accepted (ack + 1).
-            ProbeStyle::OneNewByte => ack == self.seq || ack == self.seq + 1,
-        }
-    }
-}
-
-/// One side's probing: its run, its probe waiting for a reply, and when it last answered the
-/// other side's probe.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Probing {
-    /// This side's current (or last) run of probes into the other side.
-    /// Boxed: most connections never probe, and a stream that stays small stays in cache.
-    pub run: Option<Box<Run>>,
-    pub pending: Option<Pending>,
-    /// When this side last answered a probe of the other side: its rate limit counts from there.
-    pub last_probe_reply: Option<Timestamp>,
-}
-
-impl Probing {
-    /// The run a probe into a window closed since `closed` (or into an open window) continues.
-    pub fn continued_run(&self, closed: Option<WindowClosed>) -> Option<&Run> {
-        self.run.as_deref().filter(|r| match closed {
-            Some(c) => r.open_zero_window(c.packet),
-            None => r.open_keepalive(),
-        })
-    }
 }
 
 /// Record that `p` got no reply. `last_reply` is when the probed side last answered a probe.
@@ -202,7 +31,9 @@ pub(crate) fn mark_unanswered(
     p: Pending,
     last_reply: Option<Timestamp>,
 ) {
-    let likely = if timers::rate_limited(ctx.cfg, p.time, last_reply) {
+    // An urgent probe lies inside the window: no reply was due, rate limit or not.
+    let urgent = p.style == ProbeStyle::UrgentAtUna;
+    let likely = if !urgent && timers::rate_limited(ctx.cfg, p.time, last_reply) {
         Unanswered::RateLimited
     } else {
         Unanswered::NoReply
@@ -218,6 +49,11 @@ pub(crate) fn mark_unanswered(
             Unanswered::NoReply => run.ep.no_reply += 1,
         }
         run.refresh_notes();
+        // A probe kept past its sender's FIN (see `end_run`) is found unanswered after its
+        // episode ended: the ended episode's summary changes.
+        if run.ep.end.is_some() {
+            ctx.events.push_back(Event::Episode(run.ep));
+        }
     }
 }
 
@@ -227,7 +63,9 @@ pub(crate) fn drop_stale(ctx: &mut Ctx, me: &mut Probing, peer: &mut Probing, se
     if let Some(p) = peer.pending.take() {
         mark_unanswered(ctx, peer.run.as_deref_mut(), p, me.last_probe_reply);
     }
-    if seg.payload_len > 0 || seg.flags.syn() || seg.flags.fin() {
+    // The prober's own FIN does not make its probe stale: the reply may still come, carrying
+    // the FIN's sequence number as its ACK (it was sent before the FIN arrived).
+    if seg.payload_len > 0 || seg.flags.syn() {
         if let Some(p) = me.pending.take() {
             mark_unanswered(ctx, me.run.as_deref_mut(), p, peer.last_probe_reply);
         }
@@ -266,7 +104,11 @@ pub(crate) fn end_run(
     let Some(run) = prober.run.as_mut().filter(|r| r.ep.end.is_none()) else {
         return;
     };
-    if let Some(p) = prober.pending.filter(|p| p.episode == Some(run.ep.id)) {
+    let reply_may_follow = cause == EndCause::FinFromProber;
+    if let Some(p) = prober
+        .pending
+        .filter(|p| p.episode == Some(run.ep.id) && !reply_may_follow)
+    {
         prober.pending = None;
         mark_unanswered(ctx, Some(&mut *run), p, probed.last_probe_reply);
     }
@@ -322,6 +164,7 @@ pub(crate) fn record_probe(
     }
     if v.reason == Reason::IntervalDoubled {
         run.doubled = true;
+        run.doubled_between_probes |= v.probe_number > 2;
     }
     if !v.tentative && !run.settled {
         // The first verdict with timing evidence decides the earlier tentative ones.
@@ -376,7 +219,8 @@ pub(crate) fn record_reply(
     let Some(run) = peer
         .run
         .as_mut()
-        .filter(|r| v.episode == Some(r.ep.id) && r.ep.end.is_none())
+        .filter(|r| v.episode == Some(r.ep.id))
+        .filter(|r| r.ep.end.is_none_or(|e| e.cause == EndCause::FinFromProber))
     else {
         return;
     };

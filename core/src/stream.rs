@@ -2,8 +2,8 @@
 
 use crate::direction::Direction;
 use crate::rtt::RttEstimator;
+use crate::run::Probing;
 use crate::segment::{Endpoint, Segment};
-use crate::series::Probing;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Stream {

@@ -36,9 +36,12 @@ pub(crate) fn first_probe(cfg: &Config, gap: u64, rtt_ns: Option<u64>) -> (Class
 pub(crate) struct SeriesTiming {
     /// Interval before the series' last probe.
     pub last_interval_ns: u64,
-    /// Whether the intervals ever doubled: a persist timer at its cap keeps a constant interval,
-    /// which must then not be read as a keep-alive timer.
-    pub doubled: bool,
+    /// Whether an interval between two probes ever doubled the one before it: a persist timer
+    /// at its cap keeps a constant interval, which must then not be read as a keep-alive timer.
+    /// A doubling of the first gap alone does not count: a keep-alive timer's first wait is its
+    /// idle time, its next its interval, and an interval twice the idle time (idle 1 s, interval
+    /// 2 s) doubles once and then stays constant, which no persist timer below its cap does.
+    pub doubled_between_probes: bool,
     /// Class of the series' last probe.
     pub class: Class,
 }
@@ -51,10 +54,10 @@ pub(crate) fn next_probe(cfg: &Config, series: SeriesTiming, interval_ns: u64) -
     let prev = series.last_interval_ns.max(1);
     if cfg.doubled_at_least.ratio_at_least(interval_ns, prev) {
         (Class::ZeroWindowProbe, Reason::IntervalDoubled)
-    } else if !series.doubled
+    } else if !series.doubled_between_probes
         && cfg.constant_within.ratio_within(interval_ns, prev)
         && interval_ns >= cfg.min_keepalive_idle_ns
-        && interval_ns < cfg.persist_cap_region_ns
+        && interval_ns < persist_cap_region(cfg)
     {
         (Class::KeepAlive, Reason::IntervalConstant)
     } else {
@@ -62,13 +65,25 @@ pub(crate) fn next_probe(cfg: &Config, series: SeriesTiming, interval_ns: u64) -
     }
 }
 
-/// Whether a verdict with this reason rests on a single gap, so that the series' later timing
-/// may overturn it.
-pub(crate) fn tentative_reason(reason: Reason) -> bool {
-    matches!(
-        reason,
-        Reason::PeerWindowZero | Reason::LongIdleInZeroWindow | Reason::SameSeriesAsPrevious
-    )
+/// Where a constant interval is no evidence of a keep-alive timer: at or above
+/// `persist_cap_region_ns`, or near the prober's TCP_RTO_MAX when the user lowered `rto_max_ns`
+/// (five sixths of it, as 100 s is of the default 120 s).
+fn persist_cap_region(cfg: &Config) -> u64 {
+    cfg.persist_cap_region_ns.min(cfg.rto_max_ns / 6 * 5)
+}
+
+/// Whether a verdict with this reason, on the `probe_number`th probe of its series, rests on a
+/// single gap, so that the series' later timing may overturn it. A doubling at the second probe
+/// compares the first interval with the gap before the first probe, which for a keep-alive timer
+/// is its idle time, not an interval: only the next interval tells the timers apart.
+pub(crate) fn tentative(reason: Reason, probe_number: u32) -> bool {
+    match reason {
+        Reason::PeerWindowZero | Reason::LongIdleInZeroWindow | Reason::SameSeriesAsPrevious => {
+            true
+        }
+        Reason::IntervalDoubled => probe_number <= 2,
+        _ => false,
+    }
 }
 
 /// When a prober that just probed is overdue: the next probe is due after one interval
@@ -102,7 +117,11 @@ pub(crate) fn keepalive_mismatch(
     first: bool,
 ) -> u8 {
     let ka = cfg.keepalive;
-    let (expected, bit) = if after_idle {
+    let (expected, bit) = if after_idle && !first {
+        // After an answered keep-alive the timer was re-armed with the interval; at its expiry
+        // it waits out whatever remains of the idle time since the reply.
+        (ka.time_ns.max(ka.interval_ns), mismatch::IDLE)
+    } else if after_idle {
         (ka.time_ns, mismatch::IDLE)
     } else {
         (ka.interval_ns, mismatch::INTERVAL)
@@ -129,12 +148,12 @@ pub(crate) fn rate_limited(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::MS;
+    use crate::config::{KeepAliveSettings, MS};
 
     fn series(last_interval_ms: u64, doubled: bool, class: Class) -> SeriesTiming {
         SeriesTiming {
             last_interval_ns: last_interval_ms * MS,
-            doubled,
+            doubled_between_probes: doubled,
             class,
         }
     }
@@ -203,6 +222,27 @@ mod tests {
     }
 
     #[test]
+    fn a_lowered_rto_max_moves_the_cap_region() {
+        let mut cfg = Config::default();
+        let s = series(2000, false, Class::ZeroWindowProbe);
+        assert_eq!(next_probe(&cfg, s, 2000 * MS).1, Reason::IntervalConstant);
+        // The user says the prober's TCP_RTO_MAX is 2 s: a constant 2 s is its cap.
+        cfg.rto_max_ns = 2000 * MS;
+        assert_eq!(
+            next_probe(&cfg, s, 2000 * MS).1,
+            Reason::SameSeriesAsPrevious
+        );
+    }
+
+    #[test]
+    fn a_doubling_of_the_first_gap_alone_is_tentative() {
+        assert!(tentative(Reason::IntervalDoubled, 2));
+        assert!(!tentative(Reason::IntervalDoubled, 3));
+        assert!(!tentative(Reason::IntervalConstant, 2));
+        assert!(tentative(Reason::LongIdleInZeroWindow, 1));
+    }
+
+    #[test]
     fn overdue_follows_the_configured_rto_max() {
         let mut cfg = Config::default();
         let now = Timestamp(0);
@@ -250,6 +290,24 @@ mod tests {
             mismatch::IDLE
         );
         assert_eq!(keepalive_mismatch(&cfg, true, None, ka, true), 0);
+    }
+
+    #[test]
+    fn after_an_answered_keepalive_the_longer_of_time_and_interval() {
+        let cfg = Config {
+            keepalive: KeepAliveSettings {
+                time_ns: 1000 * MS,
+                interval_ns: 2000 * MS,
+                probes: 9,
+            },
+            ..Config::default()
+        };
+        // Idle 1 s, interval 2 s, answered: the next one 2 s later (a real Linux series).
+        assert_eq!(keepalive_mismatch(&cfg, true, None, 2000 * MS, false), 0);
+        assert_eq!(
+            keepalive_mismatch(&cfg, true, None, 1000 * MS, false),
+            mismatch::IDLE
+        );
     }
 
     #[test]

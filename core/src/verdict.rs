@@ -58,13 +58,17 @@ pub enum ProbeStyle {
     OneNewByte = 2,
     /// One already-acknowledged garbage byte at SND.NXT-1 (Windows keep-alives).
     OneOldByte = 3,
+    /// Zero-length with URG at SND.UNA: the first of the two probes Linux sends per persist
+    /// expiry while urgent data waits behind the zero window.
+    UrgentAtUna = 4,
 }
 
 impl ProbeStyle {
-    pub const ALL: [ProbeStyle; 3] = [
+    pub const ALL: [ProbeStyle; 4] = [
         ProbeStyle::ZeroLengthBelowUna,
         ProbeStyle::OneNewByte,
         ProbeStyle::OneOldByte,
+        ProbeStyle::UrgentAtUna,
     ];
 
     pub fn description(self) -> &'static str {
@@ -72,6 +76,9 @@ impl ProbeStyle {
             ProbeStyle::ZeroLengthBelowUna => "zero length, seq = SND.UNA-1 (Linux style)",
             ProbeStyle::OneNewByte => "1 byte of new data (RFC/BSD/Windows style)",
             ProbeStyle::OneOldByte => "1 already-acknowledged byte (Windows keep-alive style)",
+            ProbeStyle::UrgentAtUna => {
+                "zero length with URG, seq = SND.UNA (Linux, urgent data queued)"
+            }
         }
     }
 }
@@ -102,10 +109,13 @@ pub enum Reason {
     OldByteOnIdleConnection = 9,
     /// The segment acknowledges the pending probe or keep-alive of the other side.
     AnswersPendingProbe = 10,
+    /// Zero length, URG, at SND.UNA into a zero window: urgent data waits behind the window, and
+    /// only the persist timer sends this (a keep-alive never runs with data queued).
+    UrgentBehindZeroWindow = 11,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 10] = [
+    pub const ALL: [Reason; 11] = [
         Reason::PeerWindowZero,
         Reason::TooSoonForKeepAlive,
         Reason::IntervalDoubled,
@@ -116,6 +126,7 @@ impl Reason {
         Reason::NewByteIntoZeroWindow,
         Reason::OldByteOnIdleConnection,
         Reason::AnswersPendingProbe,
+        Reason::UrgentBehindZeroWindow,
     ];
 
     pub fn description(self) -> &'static str {
@@ -134,6 +145,9 @@ impl Reason {
             Reason::NewByteIntoZeroWindow => "one new byte sent into the peer's zero window",
             Reason::OldByteOnIdleConnection => "one acknowledged byte re-sent on an idle connection",
             Reason::AnswersPendingProbe => "acknowledges the other side's pending probe",
+            Reason::UrgentBehindZeroWindow => {
+                "zero-length URG segment at SND.UNA: urgent data queued behind the zero window"
+            }
         }
     }
 }

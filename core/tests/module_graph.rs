@@ -12,6 +12,7 @@ const LAYERS: &[&[&str]] = &[
     &["segment", "verdict", "config"],
     &["episode"],
     &["direction", "rtt", "timers"],
+    &["run"],
     &["series"],
     &["stream"],
     &["decide"],

@@ -129,6 +129,8 @@ enum tcpprobe_style
     TCPPROBE_STYLE_ONE_NEW_BYTE = 2,
     /// 1 acknowledged byte (Windows keep-alive)
     TCPPROBE_STYLE_ONE_OLD_BYTE = 3,
+    /// zero length with URG at SND.UNA (Linux, urgent data queued)
+    TCPPROBE_STYLE_URGENT_AT_UNA = 4,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -155,6 +157,7 @@ enum tcpprobe_reason
     TCPPROBE_REASON_NEW_BYTE_INTO_ZERO_WINDOW = 8,
     TCPPROBE_REASON_OLD_BYTE_ON_IDLE_CONNECTION = 9,
     TCPPROBE_REASON_ANSWERS_PENDING_PROBE = 10,
+    TCPPROBE_REASON_URGENT_BEHIND_ZERO_WINDOW = 11,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

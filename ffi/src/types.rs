@@ -43,6 +43,8 @@ pub enum TcpprobeStyle {
     ONE_NEW_BYTE = 2,
     /// 1 acknowledged byte (Windows keep-alive)
     ONE_OLD_BYTE = 3,
+    /// zero length with URG at SND.UNA (Linux, urgent data queued)
+    URGENT_AT_UNA = 4,
 }
 
 /// Values of tcpprobe_verdict.reason; tcpprobe_reason_description() explains each.
@@ -60,6 +62,7 @@ pub enum TcpprobeReason {
     NEW_BYTE_INTO_ZERO_WINDOW = 8,
     OLD_BYTE_ON_IDLE_CONNECTION = 9,
     ANSWERS_PENDING_PROBE = 10,
+    URGENT_BEHIND_ZERO_WINDOW = 11,
 }
 
 /// Values of tcpprobe_episode.kind.

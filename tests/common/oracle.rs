@@ -17,7 +17,8 @@ pub struct KernelStream {
     /// Port of the side the scenario made probe, if any.
     pub prober_port: Option<u16>,
     pub expect: String,
-    /// Probe-shaped frames (zero-length ACK at SND.UNA-1) the generator counted per side.
+    /// Probe-shaped frames (zero-length ACK at SND.UNA-1, or with URG at SND.UNA) the generator
+    /// counted per side.
     pub probe_shaped: HashMap<String, u64>,
     /// The episodes the generator's model read from the pcap (`capture.episodes`); None in a
     /// JSON older than the model.
@@ -109,14 +110,15 @@ impl KernelCapture {
                     Some("server") => Some(server_port),
                     _ => None,
                 };
-                let probe_shaped = s["capture"]["seq_minus_one_acks"]
-                    .as_object()
-                    .map(|o| {
-                        o.iter()
-                            .map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0)))
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                // Probe-shaped: at SND.UNA-1, plus the URG probes at SND.UNA (urgent data).
+                let mut probe_shaped: HashMap<String, u64> = HashMap::new();
+                for key in ["seq_minus_one_acks", "urgent_probes"] {
+                    if let Some(o) = s["capture"][key].as_object() {
+                        for (k, v) in o {
+                            *probe_shaped.entry(k.clone()).or_default() += v.as_u64().unwrap_or(0);
+                        }
+                    }
+                }
                 KernelStream {
                     client_port,
                     server_port,
@@ -157,7 +159,7 @@ impl KernelCapture {
 
 /// Scenarios whose single-pass verdicts are final (keepalive_midstream's first one is
 /// tentative: it has its own test).
-pub const KERNEL_SCENARIOS: [&str; 11] = [
+pub const KERNEL_SCENARIOS: [&str; 14] = [
     "persist_v4",
     "persist_v6",
     "keepalive_v4",
@@ -169,6 +171,9 @@ pub const KERNEL_SCENARIOS: [&str; 11] = [
     "orphan",
     "ratelimit",
     "long_backoff",
+    "urgent",
+    "keepalive_doubled_once",
+    "persist_rto_2s",
 ];
 
 pub fn bundled_kernel_dir() -> PathBuf {

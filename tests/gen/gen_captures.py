@@ -69,6 +69,17 @@ LINK_VARIANTS = {
     "sll2": ["-i", "any", "-y", "LINUX_SLL2", "-s", str(SNAPLEN)],
     "snap": ["-i", "lo", "-s", str(VARIANT_SNAPLEN)],
 }
+# urgent: queued before the urgent byte; far more than the 2 KB window, well within the default
+# send buffer, so the MSG_OOB send does not block.
+URGENT_QUEUED_BYTES = 16384
+# keepalive_doubled_once: idle 1 s, then every 2 s: the first interval doubles the idle gap and the
+# rest stay constant; four keep-alives (~1, 3, 5, 7 s) in a 7.5 s idle time.
+KEEPALIVE_DOUBLED_ONCE_OPTS = {"SO_KEEPALIVE": 1, "TCP_KEEPIDLE": 1, "TCP_KEEPINTVL": 2,
+                               "TCP_KEEPCNT": 9}
+DOUBLED_ONCE_IDLE_SECONDS = 7.5
+# persist_rto_2s: with a 2 s minimum RTO the probes come ~2, 6 and 14 s after the window closes.
+RTO_2S_MIN_US = 2_000_000
+RTO_2S_STALL_SECONDS = 15.0
 SOCK_TIMEOUT = 5.0  # every blocking socket operation
 CHILD_TIMEOUT = 40.0  # the whole socket part of one scenario
 # Long enough for four persist probes (sent ~0.2, 0.6, 1.4 and 3.0 s after the window closes,
@@ -368,6 +379,32 @@ def persist_stream(family, stall=IDLE_SECONDS):
     return record
 
 
+def urgent_stream(family):
+    """persist_stream with urgent data: the client queues more than the non-reading server can
+    take, then one byte with MSG_OOB, so SND.UP lies just above SND.UNA behind the zero window.
+    Each persist expiry then sends two probes (tcp_write_wakeup): one at SND.UNA with URG, then
+    the usual one at SND.UNA-1; the kernel counts both in TCPWinProbe. The server reads with
+    SO_OOBINLINE, so the urgent byte arrives in the stream."""
+    server_opts = {"SO_RCVBUF": SMALL_RCVBUF, "SO_OOBINLINE": 1}
+    client_opts = {"TCP_NODELAY": 1}  # default send buffer: room for the urgent byte
+    cli, conn, ports = open_pair(family, server_opts, client_opts)
+    cli.sendall(b"u" * URGENT_QUEUED_BYTES)
+    wait_for(lambda: snd_wnd(cli) == 0, 2.0, "the server to advertise window 0")
+    cli.send(b"!", socket.MSG_OOB)
+    unsent = outq(cli)
+    if unsent <= 1:
+        raise ScenarioError("window closed with nothing queued: no persist timer would run")
+    time.sleep(IDLE_SECONDS)
+    queued = URGENT_QUEUED_BYTES + 1
+    drain(cli, conn, queued)
+    record = stream_record(family, ports, "persist_urgent", "client", "persist", client_opts,
+                           server_opts, bytes_client_to_server=queued, peer_window_zero=True,
+                           queued_when_window_closed=unsent, urgent_bytes=1,
+                           stall_seconds=IDLE_SECONDS)
+    close_cleanly(cli, conn)
+    return record
+
+
 def stall_twice_stream(family):
     """persist_stream with two stalls in one connection: the window closes, the client probes, the
     server drains, the client queues again, the window closes again, probes, drain, clean close."""
@@ -508,7 +545,8 @@ def keepalive_abort_stream(family):
     return record
 
 
-def keepalive_zero_window_stream(family, midstream=False):
+def keepalive_zero_window_stream(family, midstream=False, keepalive=KEEPALIVE_OPTS,
+                                 idle=IDLE_SECONDS):
     """The client fills the server's receive window exactly and then has nothing queued, so the
     server's last ACK says window 0 while no persist timer runs: the client's probes during the
     idle time are keep-alives although the peer's window is zero. With midstream the capture
@@ -534,9 +572,9 @@ def keepalive_zero_window_stream(family, midstream=False):
         raise ScenarioError(f"client sees window 0 but the server last advertised {server_rcv_wnd}")
     if midstream:
         request_capture()
-    keepalive_opts = dict(KEEPALIVE_OPTS)
+    keepalive_opts = dict(keepalive)
     apply_opts(cli, keepalive_opts)  # only now, so no keep-alive can fall in the fill phase
-    time.sleep(IDLE_SECONDS)
+    time.sleep(idle)
     if outq(cli) != 0:
         raise ScenarioError("client had data queued during the idle time")
     window_after = snd_wnd(cli)
@@ -545,7 +583,7 @@ def keepalive_zero_window_stream(family, midstream=False):
                            {**client_opts, **keepalive_opts}, server_opts,
                            bytes_client_to_server=sent, peer_window_zero=True,
                            peer_window_after_idle=window_after, client_queue_empty=True,
-                           idle_seconds=IDLE_SECONDS, capture_from_handshake=not midstream)
+                           idle_seconds=idle, capture_from_handshake=not midstream)
     close_cleanly(cli, conn)
     return record
 
@@ -783,12 +821,14 @@ def validate(spec, result):
             problems.append(f"{tag}: {cap['syn']} SYN segments captured, expected {want_syn}")
         if cap["rst"] and not spec.get("rst"):
             problems.append(f"{tag}: {cap['rst']} RST segments, expected a clean close")
+        shaped = {side: cap["seq_minus_one_acks"][side] + cap.get("urgent_probes", {}).get(side, 0)
+                  for side in ("client", "server")}
         for side in ("client", "server"):
-            n = cap["seq_minus_one_acks"][side]
+            n = shaped[side]
             if side != s["prober"] and n:
                 problems.append(f"{tag}: {n} probe-shaped segments from the {side}, which must not probe")
         if s["prober"]:
-            n = cap["seq_minus_one_acks"][s["prober"]]
+            n = shaped[s["prober"]]
             if n == 0:
                 problems.append(f"{tag}: no {s['expect']} probe captured")
             if n != len(probes_of(s)):
@@ -802,7 +842,8 @@ def validate(spec, result):
     # A Linux receiver answers every probe unless its out-of-window ACK rate limit holds the reply
     # back, which it counts; scenarios that drop segments on purpose say so and check it themselves.
     if not spec.get("drops") and "TcpExtTCPACKSkippedSeq" in kernel:
-        unanswered = sum(p["answered_frame"] is None for s in streams for p in probes_of(s))
+        unanswered = sum(p["answered_frame"] is None and not p.get("urgent")
+                         for s in streams for p in probes_of(s))
         if unanswered != kernel["TcpExtTCPACKSkippedSeq"]:
             problems.append(f"{unanswered} probes without an answer, but TcpExtTCPACKSkippedSeq = "
                             f"{kernel['TcpExtTCPACKSkippedSeq']}")
@@ -908,6 +949,16 @@ def check_long_backoff(result):
     if len(eps) != 1 or not gaps or max(gaps) < 2.0:
         return [f"{len(eps)} episodes, probe intervals {[round(g, 3) for g in gaps]}: expected one "
                 "episode with an interval >= 2 s"]
+    return []
+
+
+def check_urgent(result):
+    s, eps, _ = only_stream(result)
+    urgent = [p for p in probes_of(s) if p.get("urgent")]
+    plain = [p for p in probes_of(s) if not p.get("urgent")]
+    if len(urgent) < 3 or len(urgent) != len(plain):
+        return [f"{len(urgent)} URG probes at SND.UNA and {len(plain)} at SND.UNA-1: expected >= 3 "
+                "pairs"]
     return []
 
 
@@ -1124,6 +1175,35 @@ SCENARIOS = {
         "run": lambda: [persist_stream(4, stall=LONG_STALL_SECONDS)],
         "sysctls": {"net.ipv4.tcp_rto_min_us": LONG_RTO_MIN_US},
         "counters": {"TcpExtTCPWinProbe": (2, None), "TcpExtTCPKeepAlive": (0, 0)},
+        "check": check_long_backoff,
+    },
+    "urgent": {
+        "description": "IPv4: as persist_v4, but after the window closes the client also sends one byte "
+                       "with MSG_OOB (the server reads with SO_OOBINLINE): with SND.UP just above SND.UNA "
+                       "each persist expiry sends two probes, one at SND.UNA with URG and the usual one "
+                       "at SND.UNA-1, and the kernel counts both in TCPWinProbe. The receiver takes the "
+                       "in-window URG probe silently and answers the other.",
+        "run": lambda: [urgent_stream(4)],
+        "counters": {"TcpExtTCPWinProbe": (6, None), "TcpExtTCPKeepAlive": (0, 0)},
+        "check": check_urgent,
+    },
+    "keepalive_doubled_once": {
+        "description": "keepalive_zero_window with TCP_KEEPIDLE 1 and TCP_KEEPINTVL 2 and "
+                       f"{DOUBLED_ONCE_IDLE_SECONDS} s idle: keep-alives into a zero window ~1 s after the "
+                       "last segment, then every 2 s (answered: each next one comes after the interval, "
+                       "which is longer than the idle time), so the first interval doubles the idle gap "
+                       "as a persist backoff would, and then stays constant.",
+        "run": lambda: [keepalive_zero_window_stream(4, keepalive=KEEPALIVE_DOUBLED_ONCE_OPTS,
+                                                     idle=DOUBLED_ONCE_IDLE_SECONDS)],
+        "counters": {"TcpExtTCPWinProbe": (0, 0), "TcpExtTCPKeepAlive": (3, None)},
+    },
+    "persist_rto_2s": {
+        "description": f"IPv4, persist_v4 with net.ipv4.tcp_rto_min_us {RTO_2S_MIN_US} and a "
+                       f"{RTO_2S_STALL_SECONDS} s stall: the first probe comes 2 s after the window "
+                       "closes, long enough for a keep-alive, then 4 s and 8 s later.",
+        "run": lambda: [persist_stream(4, stall=RTO_2S_STALL_SECONDS)],
+        "sysctls": {"net.ipv4.tcp_rto_min_us": RTO_2S_MIN_US},
+        "counters": {"TcpExtTCPWinProbe": (3, None), "TcpExtTCPKeepAlive": (0, 0)},
         "check": check_long_backoff,
     },
     "keepalive_midstream": {

@@ -28,9 +28,14 @@ truth for the stream (expect persist: "zero_window", expect keepalive: "keepaliv
   at the first segment with payload from either side ("data"), or at the end of the capture.
 A probe's answered_frame is the probed side's first zero-length pure ACK with ack = probe seq + 1
 that follows it before the prober's next probe (a window update can qualify).
+
+With urgent data pending, each persist expiry sends a zero-length ACK with URG at SND.UNA (= the
+peer's last ACK) just before the usual probe; the kernel counts it in TCPWinProbe, so it is a
+probe here too ("urgent": true, counted in capture.urgent_probes). It lies inside the window, so
+the receiver takes it without a reply.
 """
 
-FIN, SYN, RST, ACK = 0x01, 0x02, 0x04, 0x10
+FIN, SYN, RST, ACK, URG = 0x01, 0x02, 0x04, 0x10, 0x20
 SEQ_MASK = 0xFFFFFFFF
 
 
@@ -115,6 +120,13 @@ def analyse_stream(s, segs, t0):
         probe = is_pure_ack(flags, plen) and peer_ack is not None and seq == (peer_ack - 1) & SEQ_MASK
         if probe:
             cap["seq_minus_one_acks"][side] += 1
+        # With urgent data pending, tcp_write_wakeup sends a zero-length URG segment at SND.UNA
+        # before the usual probe; the kernel counts it as a probe too. Only here: no other
+        # segment of Linux is zero-length, with URG, at exactly what the peer acknowledged.
+        urgent = (is_pure_ack(flags, plen) and flags & URG and peer_ack is not None
+                  and seq == peer_ack)
+        if urgent:
+            cap.setdefault("urgent_probes", {"client": 0, "server": 0})[side] += 1
         if flags & ACK:
             last_ack[side] = ack
         if prober is None:
@@ -142,11 +154,13 @@ def analyse_stream(s, segs, t0):
         if (not ended and cur is None and kind == "zero_window" and not from_prober and window == 0
                 and not flags & (SYN | RST)):
             cur = new_episode(frame)
-        if probe and from_prober:
+        if (probe or urgent) and from_prober:
             if cur is None:
                 cur = new_episode(None)
             awaiting = {"frame": frame, "time": round(ts - t0, 6), "answered_frame": None,
                         "lookahead": lookahead, "seq": seq}
+            if urgent:
+                awaiting["urgent"] = True  # in the window: the receiver takes it silently
             cur["probes"].append(awaiting)
     if cur is not None:
         finish("capture_end", None)

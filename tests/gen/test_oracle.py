@@ -14,7 +14,7 @@ states at its top. Standard library only:
 
 import unittest
 
-from oracle import ACK, FIN, RST, SYN, UnknownStream, analyse_segments
+from oracle import ACK, FIN, RST, SYN, URG, UnknownStream, analyse_segments
 
 CLIENT_PORT, SERVER_PORT = 40000, 5201
 T0 = 100.0  # the first segment's timestamp; the model reports times relative to it
@@ -124,6 +124,30 @@ class PersistEpisodes(unittest.TestCase):
         self.assertEqual((cap["packets"], cap["syn"], cap["rst"], cap["rst_frames"]),
                          (len(c.segments), 2, 0, []))
         self.assertEqual(c.returned, (len(c.segments), T0))
+
+    def test_urgent_data_adds_a_probe_at_snd_una_per_expiry(self):
+        """Urgent data queued behind the zero window: each expiry sends a zero-length URG segment
+        at SND.UNA, then the usual probe at SND.UNA - 1 (with URG too); the kernel counts both.
+        The receiver takes the first silently (it is in the window) and answers the second."""
+        c = Conn()
+        c.handshake(0.0)
+        c.data("client", 0.1, 1024)
+        closed = c.ack("server", 0.1, window=0)
+        frames = []
+        for t in (0.3, 0.7):
+            una = c.nxt["client"]
+            urg = c._add("client", t, una, c.nxt["server"], ACK | URG)
+            plain = c._add("client", t, una - 1, c.nxt["server"], ACK | URG)
+            reply = c.ack("server", t, window=0)
+            frames += [(urg, t, None), (plain, t, reply)]
+        cap = c.analyse()
+        ep = cap["episodes"][0]
+        self.assertEqual([(p["frame"], p["answered_frame"], p.get("urgent", False))
+                          for p in ep["probes"]],
+                         [(f, r, r is None) for f, _, r in frames])
+        self.assertEqual(ep["closed_frame"], closed)
+        self.assertEqual(cap["seq_minus_one_acks"], {"client": 2, "server": 0})
+        self.assertEqual(cap["urgent_probes"], {"client": 2, "server": 0})
 
     def test_unanswered_probes(self):
         """The receiver's rate limit holds back the replies to probes 2 and 3 (ratelimit.pcap):

@@ -208,3 +208,67 @@ fn data_ends_a_keep_alive_series() {
     assert_eq!(next.probe_number, 1);
     assert_ne!(next.episode, first.episode);
 }
+
+/// A keep-alive just before the prober's own FIN: the peer's reply, which does not acknowledge
+/// the FIN (its ACK is the FIN's sequence number), is the keep-alive's ACK.
+#[test]
+fn keep_alive_just_before_own_fin_is_answered() {
+    let mut cv = Conv::new();
+    cv.handshake(1000, 5000, 0);
+    cv.at(10).c(1001, 5001, 502, 5);
+    cv.at(11).s(5001, 1006, 502, 0);
+    let ka = cv.at(1011).c(1005, 5001, 502, 0).unwrap();
+    let ka_packet = cv.packet;
+    assert_eq!(ka.class, Class::KeepAlive);
+    assert_eq!(cv.at(1011).send(true, FIN | ACK, 1006, 5001, 502, 0), None);
+    let reply = cv.at(1011).s(5001, 1006, 502, 0).unwrap();
+    assert_eq!(
+        (reply.class, reply.answers),
+        (Class::KeepAliveAck, Some(ka_packet))
+    );
+    // The ACK of the FIN is nothing.
+    assert_eq!(cv.at(1012).s(5001, 1007, 502, 0), None);
+    assert_eq!(cv.at(1013).send(false, FIN | ACK, 5001, 1007, 502, 0), None);
+    assert_eq!(cv.at(1013).c(1007, 5002, 502, 0), None);
+}
+
+/// Keep-alives into a zero window with idle 1 s and interval 2 s: the intervals double once and
+/// then stay constant, which no persist timer below its cap does.
+#[test]
+fn keep_alive_intervals_that_double_once_are_keep_alives() {
+    let mut cv = Conv::new();
+    cv.handshake(1000, 5000, 0);
+    cv.at(1).c(1001, 5001, 502, 1000);
+    cv.at(2).s(5001, 2001, 0, 0);
+    let mut verdicts = Vec::new();
+    for t in [1003, 3004, 5005, 7006] {
+        verdicts.push(cv.at(t).c(2000, 5001, 502, 0).unwrap());
+        cv.at(t).s(5001, 2001, 0, 0);
+    }
+    let last = verdicts.last().unwrap();
+    assert_eq!(
+        (last.class, last.reason, last.tentative),
+        (Class::KeepAlive, Reason::IntervalConstant, false)
+    );
+    assert_eq!(verdicts[2].class, Class::KeepAlive);
+    assert!(verdicts[..2].iter().all(|v| v.tentative));
+}
+
+/// A keep-alive before the prober's FIN that gets no reply is found unanswered at the peer's
+/// next segment, and its ended series says so.
+#[test]
+fn keep_alive_before_own_fin_unanswered() {
+    let mut cv = Conv::new();
+    cv.handshake(1000, 5000, 0);
+    cv.at(10).c(1001, 5001, 502, 5);
+    cv.at(11).s(5001, 1006, 502, 0);
+    cv.at(1011).c(1005, 5001, 502, 0).unwrap();
+    cv.at(1011).send(true, FIN | ACK, 1006, 5001, 502, 0);
+    let ep = cv.episode().unwrap();
+    assert_eq!(ep.end.map(|e| e.cause), Some(EndCause::FinFromProber));
+    assert_eq!(cv.at(1012).s(5001, 1007, 502, 0), None);
+    let ev = cv.events();
+    assert!(ev.iter().any(|e| matches!(e, Event::Unanswered { .. })));
+    let ep = newest_episode(&ev).unwrap();
+    assert_eq!((ep.keep_alives, ep.answered, ep.no_reply), (1, 0, 1));
+}

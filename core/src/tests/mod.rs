@@ -5,6 +5,7 @@
 
 use crate::*;
 
+mod both_directions;
 mod connections;
 mod episodes;
 mod keepalive;

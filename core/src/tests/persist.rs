@@ -151,3 +151,102 @@ fn one_new_byte_probe_refused_then_accepted() {
         Some(Class::ZeroWindowProbe)
     );
 }
+
+/// A BSD/Windows 1-byte probe refused by an ACK that keeps the window at zero, then a window
+/// update with the same ACK number: the first ACK is the reply, the update is not.
+#[test]
+fn one_byte_probe_reply_then_window_update_with_same_ack() {
+    let mut cv = Conv::new();
+    cv.handshake(1000, 5000, 0);
+    cv.at(1).c(1001, 5001, 502, 1000);
+    cv.at(2).s(5001, 2001, 0, 0);
+    let p = cv.at(5002).c(2001, 5001, 502, 1).unwrap();
+    let probe = cv.packet;
+    assert_eq!(p.class, Class::ZeroWindowProbe);
+    let a = cv.at(5003).s(5001, 2001, 0, 0).unwrap();
+    assert_eq!(
+        (a.class, a.answers),
+        (Class::ZeroWindowProbeAck, Some(probe))
+    );
+    assert_eq!(cv.at(5500).s(5001, 2001, 4000, 0), None);
+    // The same, the reply coming within a few ms of the window closing.
+    let mut cv = Conv::new();
+    cv.handshake(1000, 5000, 0);
+    cv.at(1).c(1001, 5001, 502, 1000);
+    cv.at(2).s(5001, 2001, 0, 0);
+    let p = cv.at(3).c(2001, 5001, 502, 1).unwrap();
+    let probe = cv.packet;
+    assert_eq!(p.class, Class::ZeroWindowProbe);
+    let a = cv.at(4).s(5001, 2001, 0, 0).unwrap();
+    assert_eq!(
+        (a.class, a.answers),
+        (Class::ZeroWindowProbeAck, Some(probe))
+    );
+    assert_eq!(cv.at(5).s(5001, 2001, 4000, 0), None);
+}
+
+/// Data the persist timer sends into a partly open window (tcp_write_wakeup) is no window
+/// probe: the kernel does not count it.
+#[test]
+fn persist_timer_data_into_partly_open_window_is_not_a_probe() {
+    let mut cv = Conv::new();
+    cv.handshake(1000, 5000, 0);
+    cv.at(1).c(1001, 5001, 502, 1000);
+    cv.at(2).s(5001, 2001, 0, 0);
+    assert_eq!(
+        class(cv.at(202).c(2000, 5001, 502, 0)),
+        Some(Class::ZeroWindowProbe)
+    );
+    assert_eq!(
+        class(cv.at(202).s(5001, 2001, 0, 0)),
+        Some(Class::ZeroWindowProbeAck)
+    );
+    // The window opens a little; the next expiry sends what fits.
+    assert_eq!(cv.at(300).s(5001, 2001, 1, 0), None);
+    assert_eq!(cv.at(602).c(2001, 5001, 502, 1), None);
+    assert_eq!(cv.at(602).s(5001, 2002, 0, 0), None);
+    assert_eq!(cv.at(700).s(5001, 2002, 10, 0), None);
+    assert_eq!(cv.at(1402).c(2002, 5001, 502, 10), None);
+    assert_eq!(cv.at(1402).s(5001, 2012, 0, 0), None);
+}
+
+/// Urgent data queued behind the zero window: each expiry sends a zero-length URG probe at
+/// SND.UNA, then the usual one at SND.UNA-1; the kernel counts both. Only the second is answered.
+#[test]
+fn urgent_data_doubles_each_persist_expiry() {
+    let mut cv = Conv::new();
+    let urg_ack = TcpFlags::URG | ACK;
+    cv.handshake(1000, 5000, 0);
+    cv.at(1).c(1001, 5001, 502, 1000);
+    cv.at(2).s(5001, 2001, 0, 0);
+    for t in [202, 602, 1402] {
+        let u = cv.at(t).send(true, urg_ack, 2001, 5001, 502, 0).unwrap();
+        assert_eq!(
+            (u.class, u.style, u.reason),
+            (
+                Class::ZeroWindowProbe,
+                ProbeStyle::UrgentAtUna,
+                Reason::UrgentBehindZeroWindow
+            )
+        );
+        assert!(!u.tentative);
+        let p = cv.at(t).send(true, urg_ack, 2000, 5001, 502, 0).unwrap();
+        assert_eq!(p.class, Class::ZeroWindowProbe);
+        assert!(cv.events().iter().any(|e| matches!(
+            e,
+            Event::Unanswered {
+                likely: Unanswered::NoReply,
+                ..
+            }
+        )));
+        let a = cv.at(t).s(5001, 2001, 0, 0).unwrap();
+        assert_eq!(
+            (a.class, a.answers),
+            (Class::ZeroWindowProbeAck, Some(cv.packet - 1))
+        );
+    }
+    // Urgent data flowing into an open window is data.
+    cv.at(1500).s(5001, 2001, 2048, 0);
+    assert_eq!(cv.at(1500).send(true, urg_ack, 2001, 5001, 502, 1000), None);
+    assert_eq!(cv.at(1500).s(5001, 3001, 2048, 0), None);
+}
