@@ -10,7 +10,21 @@
 
 #include <glib.h>
 
+/* The version macros: <ws_version.h> from 3.6 on; up to 3.4 the installed <config.h> (Debian's
+ * libwireshark-dev ships it) defines VERSION_MAJOR/MINOR/MICRO instead. */
+#if defined(__has_include)
+#if __has_include(<ws_version.h>)
+#define TCPPROBE_HAVE_WS_VERSION_H 1
+#endif
+#endif
+#ifdef TCPPROBE_HAVE_WS_VERSION_H
 #include <ws_version.h>
+#else
+#include <config.h>
+#define WIRESHARK_VERSION_MAJOR VERSION_MAJOR
+#define WIRESHARK_VERSION_MINOR VERSION_MINOR
+#define WIRESHARK_VERSION_MICRO VERSION_MICRO
+#endif
 
 #define TCPPROBE_WS_AT_LEAST(maj, min)                                                            \
     (WIRESHARK_VERSION_MAJOR > (maj) ||                                                            \
