@@ -3,7 +3,7 @@
  *
  * Compiled against the installed headers, so struct layouts (field_info, proto_node, packet_info)
  * come from the real headers of the version being built for and are never written down here.
- * Supported: 4.0 (Debian 12), 4.4 (Debian 13), 4.6.
+ * Supported: 3.4 (Debian 11, RHEL 9), 4.0 (Debian 12), 4.4 (Debian 13), 4.6.
  */
 #ifndef TCPPROBE_WS_COMPAT_H
 #define TCPPROBE_WS_COMPAT_H
@@ -38,7 +38,7 @@
 #error "tcpprobe: the Wireshark headers found are not the version pkg-config names: check TCPPROBE_WIRESHARK_PC (a wireshark.pc whose includedir is another installation's)"
 #endif
 
-/* ---- checked against the 4.0.17, 4.4.19 and 4.6.9 headers (tests/versions/run.sh) ---- */
+/* ---- checked against the 3.4.10, 4.0.17, 4.4.19 and 4.6.9 headers (tests/versions/run.sh) ---- */
 #include <epan/packet_info.h>
 #include <epan/proto.h>
 
@@ -79,7 +79,7 @@ static inline int tcpprobe_pinfo_packet_encap(const packet_info *pinfo)
 }
 #define TCPPROBE_PINFO_PACKET_ENCAP(pinfo) tcpprobe_pinfo_packet_encap(pinfo)
 
-/* plugin_describe() and its flags exist from 4.4 on; 4.0 never asks. */
+/* plugin_describe() and its flags exist from 4.4 on; 3.4 and 4.0 never ask. */
 #if TCPPROBE_WS_AT_LEAST(4, 4)
 #include <wsutil/plugins.h>
 #define TCPPROBE_PLUGIN_DESCRIPTION ((uint32_t)WS_PLUGIN_DESC_DISSECTOR)
@@ -87,7 +87,7 @@ static inline int tcpprobe_pinfo_packet_encap(const packet_info *pinfo)
 #define TCPPROBE_PLUGIN_DESCRIPTION ((uint32_t)0)
 #endif
 
-/* Boolean preferences: gboolean (int) up to 4.0, C99 bool from 4.2 on. */
+/* Boolean preferences: gboolean (int) up to 4.0 (3.4 included), C99 bool from 4.2 on. */
 #if TCPPROBE_WS_AT_LEAST(4, 2)
 #include <stdbool.h>
 typedef bool tcpprobe_pref_bool;
