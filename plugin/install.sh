@@ -39,13 +39,15 @@ plugin_file=tcpprobe.so # Wireshark loads *.so on Linux and macOS (glib's module
 [ "$platform" != windows ] || plugin_file=tcpprobe.dll
 
 # The Wireshark version and folders: pkg-config (the headers a build uses) when building or when
-# it is there, else the installed tshark (what a release tarball is installed into).
+# it knows Wireshark, else the installed tshark (what a release tarball is installed into, and
+# uninstalled from).
 tshark_folder() { # tshark_folder LABEL: a line of tshark -G folders
     tshark -G folders 2>/dev/null | awk -F '\t' -v l="$1:" 'index($1, l) == 1 { print $2; exit }'
 }
 global_dir=
 personal_dir=
-if [ -z "$lib" ] || { command -v pkg-config >/dev/null && pkg-config --exists wireshark 2>/dev/null; }; then
+if { [ "$mode" = install ] && [ -z "$lib" ]; } ||
+    { command -v pkg-config >/dev/null && pkg-config --exists wireshark 2>/dev/null; }; then
     command -v pkg-config >/dev/null || die "pkg-config is missing: apt-get install pkg-config"
     version=$(pkg-config --modversion wireshark 2>/dev/null) ||
         die "Wireshark's development files are missing: apt-get install libwireshark-dev"
