@@ -4,6 +4,18 @@
 //! against exactly those headers, and the plugin declares exactly that major.minor, because
 //! Wireshark refuses a plugin built for any other one. `TCPPROBE_WIRESHARK_PC` may name another
 //! `wireshark.pc` directory (it becomes PKG_CONFIG_PATH) to build for another installation.
+//!
+//! Where there is no `wireshark.pc` (Wireshark for Windows ships none, nor headers), the layout is
+//! given explicitly and pkg-config is not asked at all:
+//! - `TCPPROBE_WIRESHARK_VERSION`: the full version the headers are (e.g. `4.4.9`);
+//! - `TCPPROBE_WIRESHARK_INCLUDE`: the header directories (Wireshark's and glib's), separated as
+//!   in PATH (`;` on Windows);
+//! - `TCPPROBE_WIRESHARK_LIB_DIR`: where the import libraries are, and `TCPPROBE_WIRESHARK_LIBS`
+//!   the libraries to link (comma-separated; default `wireshark`), e.g.
+//!   `libwireshark,libwsutil,glib-2.0` for `.lib` files made from Wireshark's DLLs.
+//!
+//! On macOS the plugin leaves Wireshark's and glib's symbols to be resolved when Wireshark loads
+//! it (`-undefined dynamic_lookup`), as it does on Linux; Windows needs the import libraries.
 
 use std::env;
 use std::path::PathBuf;
@@ -31,6 +43,71 @@ fn pkg_config(args: &[&str]) -> String {
         .to_string()
 }
 
+/// Where Wireshark's headers and libraries are, and which version they are.
+struct Layout {
+    version: String,
+    include_dirs: Vec<PathBuf>,
+    cflags: Vec<String>,
+    lib_dirs: Vec<PathBuf>,
+    libs: Vec<String>,
+}
+
+impl Layout {
+    fn find() -> Layout {
+        match env::var("TCPPROBE_WIRESHARK_VERSION") {
+            Ok(version) => Layout::explicit(version),
+            Err(_) => Layout::pkg_config(),
+        }
+    }
+
+    /// `pkg-config wireshark` (Linux distributions, Homebrew, a prefix of one's own).
+    fn pkg_config() -> Layout {
+        let mut layout = Layout {
+            version: pkg_config(&["--modversion"]),
+            include_dirs: Vec::new(),
+            cflags: Vec::new(),
+            lib_dirs: Vec::new(),
+            libs: Vec::new(),
+        };
+        for flag in pkg_config(&["--cflags"]).split_whitespace() {
+            match flag.strip_prefix("-I") {
+                Some(dir) => layout.include_dirs.push(dir.into()),
+                None => layout.cflags.push(flag.to_string()),
+            }
+        }
+        for flag in pkg_config(&["--libs"]).split_whitespace() {
+            if let Some(lib) = flag.strip_prefix("-l") {
+                layout.libs.push(lib.to_string());
+            } else if let Some(dir) = flag.strip_prefix("-L") {
+                layout.lib_dirs.push(dir.into());
+            }
+        }
+        layout
+    }
+
+    /// The TCPPROBE_WIRESHARK_* variables (Wireshark for Windows: no .pc, no headers).
+    fn explicit(version: String) -> Layout {
+        let include = env::var_os("TCPPROBE_WIRESHARK_INCLUDE").unwrap_or_else(|| {
+            panic!("tcpprobe: TCPPROBE_WIRESHARK_VERSION is set, so TCPPROBE_WIRESHARK_INCLUDE must name the header directories")
+        });
+        let libs = env::var("TCPPROBE_WIRESHARK_LIBS").unwrap_or_else(|_| "wireshark".to_string());
+        Layout {
+            version,
+            include_dirs: env::split_paths(&include).collect(),
+            cflags: Vec::new(),
+            lib_dirs: env::var_os("TCPPROBE_WIRESHARK_LIB_DIR")
+                .map(|d| env::split_paths(&d).collect())
+                .unwrap_or_default(),
+            libs: libs
+                .split(',')
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(String::from)
+                .collect(),
+        }
+    }
+}
+
 fn main() {
     for f in [
         "plugin/shim.c",
@@ -47,10 +124,18 @@ fn main() {
     ] {
         println!("cargo:rerun-if-changed={f}");
     }
-    println!("cargo:rerun-if-env-changed=TCPPROBE_WIRESHARK_PC");
-    println!("cargo:rerun-if-env-changed=PKG_CONFIG_PATH");
-
-    let version = pkg_config(&["--modversion"]);
+    for var in [
+        "TCPPROBE_WIRESHARK_PC",
+        "PKG_CONFIG_PATH",
+        "TCPPROBE_WIRESHARK_VERSION",
+        "TCPPROBE_WIRESHARK_INCLUDE",
+        "TCPPROBE_WIRESHARK_LIB_DIR",
+        "TCPPROBE_WIRESHARK_LIBS",
+    ] {
+        println!("cargo:rerun-if-env-changed={var}");
+    }
+    let layout = Layout::find();
+    let version = layout.version.clone();
     let mut parts = version.split('.').map(|p| p.parse::<i32>());
     let (Some(Ok(major)), Some(Ok(minor))) = (parts.next(), parts.next()) else {
         panic!("tcpprobe: cannot read Wireshark's version from pkg-config: {version:?}");
@@ -72,23 +157,25 @@ fn main() {
         // ws_compat.h checks that the headers are the version the plugin will declare.
         .define("TCPPROBE_PC_VERSION_MAJOR", major.to_string().as_str())
         .define("TCPPROBE_PC_VERSION_MINOR", minor.to_string().as_str());
-    for flag in pkg_config(&["--cflags"]).split_whitespace() {
-        if let Some(dir) = flag.strip_prefix("-I") {
-            shim.include(dir);
-        } else {
-            shim.flag(flag);
-        }
+    for dir in &layout.include_dirs {
+        shim.include(dir);
+    }
+    for flag in &layout.cflags {
+        shim.flag(flag);
     }
     shim.compile("tcpprobe_shim");
 
     // Link against libwireshark so the plugin records which library it needs (DT_NEEDED); the
     // symbols themselves are resolved from the Wireshark process that loads it.
-    for flag in pkg_config(&["--libs"]).split_whitespace() {
-        if let Some(lib) = flag.strip_prefix("-l") {
-            println!("cargo:rustc-link-lib=dylib={lib}");
-        } else if let Some(dir) = flag.strip_prefix("-L") {
-            println!("cargo:rustc-link-search=native={dir}");
-        }
+    for dir in &layout.lib_dirs {
+        println!("cargo:rustc-link-search=native={}", dir.display());
+    }
+    for lib in &layout.libs {
+        println!("cargo:rustc-link-lib=dylib={lib}");
+    }
+    if env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("macos") {
+        println!("cargo:rustc-cdylib-link-arg=-undefined");
+        println!("cargo:rustc-cdylib-link-arg=dynamic_lookup");
     }
 
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));

@@ -11,6 +11,9 @@
  * Wireshark's labels only serve to say where tcpprobe disagrees; they come from the expert items
  * the TCP dissector queues on the "expert" tap, read in whatever dissection has taps running.
  */
+/* First: up to Wireshark 3.4 the installed config.h must precede every Wireshark header. */
+#include "ws_compat.h"
+
 #include <epan/expert.h>
 #include <epan/packet.h>
 #include <epan/proto.h>
@@ -21,7 +24,6 @@
 #include <epan/dissectors/packet-tcp.h>
 
 #include "extract.h"
-#include "ws_compat.h"
 
 /* ---- the segment, from the frame's bytes ---- */
 

@@ -5,6 +5,9 @@
  * Fields with a value_string carry it in their entry, so rendering adds raw values and Wireshark
  * prints the text; the tables are filled from the core's own texts, so names live in one place.
  */
+/* First: up to Wireshark 3.4 the installed config.h must precede every Wireshark header. */
+#include "ws_compat.h"
+
 #include <glib.h>
 
 #include <epan/expert.h>
@@ -17,7 +20,6 @@
 #include "plugin.h"
 #include "shim.h"
 #include "tcpprobe.h"
-#include "ws_compat.h"
 
 /* ---- ids ---- */
 

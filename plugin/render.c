@@ -5,6 +5,9 @@
  * under the frame's TCP node, or at the top of a tree that has none. Enum fields carry their
  * value_strings, so items are added with raw values and Wireshark prints the text.
  */
+/* First: up to Wireshark 3.4 the installed config.h must precede every Wireshark header. */
+#include "ws_compat.h"
+
 #include <string.h>
 
 #include <glib.h>
@@ -18,7 +21,6 @@
 #include "extract.h"
 #include "plugin.h"
 #include "tcpprobe.h"
-#include "ws_compat.h"
 
 static int proto_tcp = -1;
 

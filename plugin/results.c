@@ -6,6 +6,9 @@
  * there is one, and its events (episodes, tentative verdicts made final, unanswered probes) update
  * those stored results. Every later dissection reads them back; nothing here renders.
  */
+/* First: up to Wireshark 3.4 the installed config.h must precede every Wireshark header. */
+#include "ws_compat.h"
+
 #include <string.h>
 
 #include <glib.h>

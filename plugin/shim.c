@@ -15,6 +15,9 @@
  * the stack: the Rust side is only entered through tcpprobe_classify_frame() and friends, which
  * return before any epan call here.
  */
+/* First: up to Wireshark 3.4 the installed config.h must precede every Wireshark header. */
+#include "ws_compat.h"
+
 #include <string.h>
 
 #include <glib.h>

@@ -3,14 +3,28 @@
  *
  * Compiled against the installed headers, so struct layouts (field_info, proto_node, packet_info)
  * come from the real headers of the version being built for and are never written down here.
- * Supported: 4.0 (Debian 12), 4.4 (Debian 13), 4.6.
+ * Supported: 3.4 (Debian 11, RHEL 9), 4.0 (Debian 12), 4.4 (Debian 13), 4.6.
  */
 #ifndef TCPPROBE_WS_COMPAT_H
 #define TCPPROBE_WS_COMPAT_H
 
 #include <glib.h>
 
+/* The version macros: <ws_version.h> from 3.6 on; up to 3.4 the installed <config.h> (Debian's
+ * libwireshark-dev ships it) defines VERSION_MAJOR/MINOR/MICRO instead. */
+#if defined(__has_include)
+#if __has_include(<ws_version.h>)
+#define TCPPROBE_HAVE_WS_VERSION_H 1
+#endif
+#endif
+#ifdef TCPPROBE_HAVE_WS_VERSION_H
 #include <ws_version.h>
+#else
+#include <config.h>
+#define WIRESHARK_VERSION_MAJOR VERSION_MAJOR
+#define WIRESHARK_VERSION_MINOR VERSION_MINOR
+#define WIRESHARK_VERSION_MICRO VERSION_MICRO
+#endif
 
 #define TCPPROBE_WS_AT_LEAST(maj, min)                                                            \
     (WIRESHARK_VERSION_MAJOR > (maj) ||                                                            \
@@ -24,7 +38,7 @@
 #error "tcpprobe: the Wireshark headers found are not the version pkg-config names: check TCPPROBE_WIRESHARK_PC (a wireshark.pc whose includedir is another installation's)"
 #endif
 
-/* ---- checked against the 4.0.17, 4.4.19 and 4.6.9 headers (tests/versions/run.sh) ---- */
+/* ---- checked against the 3.4.10, 4.0.17, 4.4.19 and 4.6.9 headers (tests/versions/run.sh) ---- */
 #include <epan/packet_info.h>
 #include <epan/proto.h>
 
@@ -65,7 +79,7 @@ static inline int tcpprobe_pinfo_packet_encap(const packet_info *pinfo)
 }
 #define TCPPROBE_PINFO_PACKET_ENCAP(pinfo) tcpprobe_pinfo_packet_encap(pinfo)
 
-/* plugin_describe() and its flags exist from 4.4 on; 4.0 never asks. */
+/* plugin_describe() and its flags exist from 4.4 on; 3.4 and 4.0 never ask. */
 #if TCPPROBE_WS_AT_LEAST(4, 4)
 #include <wsutil/plugins.h>
 #define TCPPROBE_PLUGIN_DESCRIPTION ((uint32_t)WS_PLUGIN_DESC_DISSECTOR)
@@ -81,7 +95,7 @@ static inline int tcpprobe_pinfo_packet_encap(const packet_info *pinfo)
 #define TCPPROBE_TAP_FLAGS_PARAM
 #endif
 
-/* Boolean preferences: gboolean (int) up to 4.0, C99 bool from 4.2 on. */
+/* Boolean preferences: gboolean (int) up to 4.0 (3.4 included), C99 bool from 4.2 on. */
 #if TCPPROBE_WS_AT_LEAST(4, 2)
 #include <stdbool.h>
 typedef bool tcpprobe_pref_bool;

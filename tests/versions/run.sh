@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# tests/versions/run.sh - builds tcpprobe against Debian's Wireshark 4.4 (trixie) and 4.6 (sid)
-# and runs the integration tests there, each in a Debian root of its own (chroot).
+# tests/versions/run.sh - builds tcpprobe against Debian's Wireshark 3.4 (bullseye), 4.4 (trixie)
+# and 4.6 (sid) and runs the integration tests there, each in a Debian root of its own (chroot).
 #
-#   tests/versions/run.sh [--rebuild] [--no-host] [VERSION ...]   VERSION: 4.4, 4.6 (default both)
+#   tests/versions/run.sh [--rebuild] [--no-host] [--release DIR] [--release-only] [VERSION ...]
+#                                                   VERSION: 3.4, 4.4, 4.6 (default all)
 #   tests/versions/run.sh --shell VERSION                          a shell in that root, repo mounted
 #   tests/versions/run.sh --help
 #
@@ -12,12 +13,16 @@
 #   1. makes (first run) or reuses (later runs) a root: debootstrap --variant=minbase, then
 #      Debian's tshark, libwireshark-dev, libglib2.0-dev, libclang-dev, pkg-config, gcc, python3,
 #      tcpdump, iproute2: about 250 MB to download, 1.7 GB on disk with its build, under a minute
-#      each with a fast mirror (40-50 s measured). A root is reused only when its stamp file
+#      each with a fast mirror (40-50 s measured). Bullseye's is the suite's own 3.4.10 (RHEL 9's
+#      version too), not bullseye-security's 3.4.16, whose -dev packages the archive does not
+#      serve (404); a plugin built for 3.4 loads into every 3.4.x. A root is reused only when its stamp file
 #      (written last) says it is complete and has this package list; anything else there is
 #      deleted and made again. --rebuild remakes them (sid moves on: rebuild now and then).
 #   2. mounts /proc, /sys, a /dev/shm, the repository (read-only), ../shared beside it (read-only,
 #      the tests read ../shared/captures), and the host's rustup and cargo homes; cargo builds into
-#      the root's own /build/target, so 4.0, 4.4 and 4.6 artefacts never mix.
+#      the root's own /build/target-<checkout>, so 3.4, 4.0, 4.4 and 4.6 artefacts never mix, nor
+#      those of two checkouts sharing a root: cargo judges freshness by mtimes, and another
+#      checkout's newer build would pass for this one's (and end up in its release tarball).
 #   3. checks that pkg-config's plugindir is the folder tshark scans (tshark -G folders), builds and
 #      installs the plugin with plugin/install.sh, checks that tshark -G plugins lists tcpprobe with
 #      its version in plugins/X.Y/epan, uninstalls it, and runs the integration tests:
@@ -25,10 +30,17 @@
 #      --test install --test statistics --test regenerate --test oracle (regenerate makes fresh kernel captures in network
 #      namespaces inside the root: the root is bind-mounted onto itself so `ip netns exec` can
 #      remount /).
-#   4. writes tcpprobe's verdicts on every capture (bundled kernel ones and ../shared/captures),
+#   4. makes the release tarball (plugin/package.sh) and installs it as its INSTALL.md says
+#      (tests/versions/install_check.sh: ./install.sh --lib . in the unpacked tarball; tshark -G
+#      plugins must list it; uninstalls it), and copies it and its .sha256 out of the root into
+#      --release DIR (default $TCPPROBE_ROOTS_DIR/release).
+#   5. writes tcpprobe's verdicts on every capture (bundled kernel ones and ../shared/captures),
 #      single-pass and -2, to $TCPPROBE_ROOTS_DIR/verdicts-X.Y.tsv, makes the same table with the
 #      host's Wireshark (unless --no-host), and fails unless all tables are identical: Wireshark's
-#      own labels differ between versions, tcpprobe's verdicts must not.
+#      own labels differ between versions, tcpprobe's verdicts must not. The host's plugin is
+#      packaged and install-checked too, with a private copy of the host's global plugin folder
+#      mounted over the real one: the machine's Wireshark never sees it.
+# --release-only: steps 1-4 without the integration tests and verdicts (tests/versions/release.sh).
 # Every mount lives in a private mount namespace (unshare) and is unmounted on exit, failure and
 # interrupt included; a root is never deleted while anything is mounted inside it.
 #
@@ -55,9 +67,10 @@ usage() { sed -n '2,/^set -euo/p' "$script" | sed '$d' | sed 's/^# \{0,1\}//'; }
 
 suite_of() {
     case "$1" in
+        3.4) echo bullseye ;;
         4.4) echo trixie ;;
         4.6) echo sid ;;
-        *) die "unknown Wireshark version '$1': this script knows 4.4 (Debian trixie) and 4.6 (Debian sid)" ;;
+        *) die "unknown Wireshark version '$1': this script knows 3.4 (Debian bullseye), 4.4 (Debian trixie) and 4.6 (Debian sid)" ;;
     esac
 }
 
@@ -65,6 +78,8 @@ suite_of() {
 args=("$@")
 rebuild=0
 with_host=1
+release_only=0
+release_dir=
 shell_version=
 versions=()
 while [ $# -gt 0 ]; do
@@ -72,8 +87,14 @@ while [ $# -gt 0 ]; do
         -h | --help) usage; exit 0 ;;
         --rebuild) rebuild=1 ;;
         --no-host) with_host=0 ;;
+        --release-only) release_only=1 ;;
+        --release)
+            [ $# -ge 2 ] || die "--release needs a directory"
+            release_dir=$2
+            shift
+            ;;
         --shell)
-            [ $# -ge 2 ] || die "--shell needs a version (4.4 or 4.6)"
+            [ $# -ge 2 ] || die "--shell needs a version (3.4, 4.4 or 4.6)"
             shell_version=$2
             shift
             ;;
@@ -82,7 +103,7 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-[ ${#versions[@]} -gt 0 ] || versions=(4.4 4.6)
+[ ${#versions[@]} -gt 0 ] || versions=(3.4 4.4 4.6)
 [ -z "$shell_version" ] || versions=("$shell_version")
 for v in "${versions[@]}"; do suite_of "$v" >/dev/null; done
 
@@ -120,6 +141,11 @@ if [ "${TCPPROBE_VERSIONS_NS:-}" != "$(readlink /proc/self/ns/mnt)" ]; then
 fi
 
 mkdir -p "$roots_dir"
+# This checkout's build directory inside every root (see 2. above).
+target_dir=/build/target-$(printf '%s' "$repo" | sha256sum | cut -c1-12)
+release_dir=${release_dir:-$roots_dir/release}
+mkdir -p "$release_dir"
+release_dir=$(cd "$release_dir" && pwd)
 
 # ---- mounts ----
 mounts_under() { # mount points at or below $1, deepest (latest) first
@@ -217,8 +243,9 @@ stamp_text() { printf 'format=%s\nsuite=%s\npackages=%s\n' "$root_format" "$1" "
 in_root() { # in_root ROOT VERSION SCRIPT: runs SCRIPT with bash in a clean environment
     chroot "$1" /usr/bin/env -i HOME=/root USER=root LOGNAME=root LC_ALL=C.UTF-8 \
         PATH=/root/.cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-        RUSTUP_HOME=/root/.rustup CARGO_HOME=/root/.cargo CARGO_TARGET_DIR=/build/target \
+        RUSTUP_HOME=/root/.rustup CARGO_HOME=/root/.cargo CARGO_TARGET_DIR="$target_dir" \
         CARGO_TERM_COLOR=never CARGO_NET_OFFLINE=true DEBIAN_FRONTEND=noninteractive TCPPROBE_EXPECT="$2" \
+        TCPPROBE_RELEASE_ONLY="$release_only" \
         /bin/bash -euo pipefail -c "$3"
 }
 
@@ -315,12 +342,19 @@ echo "== tshark -G plugins: ${line:-(tcpprobe missing)}"
 plugin/install.sh --uninstall
 ! tshark -G plugins 2>/dev/null | grep -q tcpprobe || { echo "ERROR: still listed after --uninstall" >&2; exit 1; }
 
+if [ "$TCPPROBE_RELEASE_ONLY" = 0 ]; then
 echo "== cargo test (integration tests against this Wireshark)"
 cargo test --locked --no-fail-fast --test kernel_captures --test episodes --test shared_captures --test dissection_modes \
     --test registration --test install --test statistics --test regenerate --test oracle
 
 echo "== tcpprobe verdicts on every capture"
 tests/versions/verdicts.sh "$CARGO_TARGET_DIR/release/libtcpprobe.so" /build/verdicts.tsv
+fi
+
+echo "== release tarball (plugin/package.sh), installed from the unpacked tarball"
+rm -rf /build/release
+plugin/package.sh --lib "$CARGO_TARGET_DIR/release/libtcpprobe.so" /build/release
+tests/versions/install_check.sh /build/release/*.tar.gz
 '
 
 run_version() { # run_version VERSION
@@ -340,14 +374,20 @@ run_version() { # run_version VERSION
         say "$version: shell in $root (repository at /work/repo, read-only; exit to unmount)"
         chroot "$root" /usr/bin/env -i HOME=/root TERM="${TERM:-dumb}" LC_ALL=C.UTF-8 \
             PATH=/root/.cargo/bin:/usr/sbin:/usr/bin:/sbin:/bin RUSTUP_HOME=/root/.rustup \
-            CARGO_HOME=/root/.cargo CARGO_TARGET_DIR=/build/target /bin/bash -c 'cd /work/repo && exec bash -i' || true
+            CARGO_HOME=/root/.cargo CARGO_TARGET_DIR="$target_dir" /bin/bash -c 'cd /work/repo && exec bash -i' || true
     else
         say "$version: building and testing in $root (about 1 minute for a cold build, 3 for the tests)"
         local status=0
         in_root "$root" "$version" "$inner_test" || status=$?
         [ "$status" -eq 0 ] || die "Wireshark $version (Debian $suite): build, install or tests FAILED (exit $status); see above"
-        cp "$root/build/verdicts.tsv" "$roots_dir/verdicts-$version.tsv"
-        say "$version: PASSED in $((SECONDS - started)) s: build, install.sh, tshark -G plugins, integration tests"
+        [ "$release_only" = 1 ] || cp "$root/build/verdicts.tsv" "$roots_dir/verdicts-$version.tsv"
+        cp "$root"/build/release/*.tar.gz "$root"/build/release/*.tar.gz.sha256 "$release_dir/"
+        say "$version: release tarball $(cd "$root/build/release" && ls -- *.tar.gz) in $release_dir"
+        if [ "$release_only" = 1 ]; then
+            say "$version: PASSED in $((SECONDS - started)) s: build, install.sh, tshark -G plugins, release tarball installed"
+        else
+            say "$version: PASSED in $((SECONDS - started)) s: build, install.sh, tshark -G plugins, integration tests, release tarball installed"
+        fi
     fi
     release_root
     exec 9>&-
@@ -359,15 +399,49 @@ for version in "${versions[@]}"; do
 done
 [ -z "$shell_version" ] || exit 0
 
+# ---- the host's release tarball ----
+# As root, install_check.sh installs into the host's global plugin folder: here that folder is a
+# private copy mounted over the real one, in this script's own mount namespace, so neither the
+# machine's Wireshark nor anyone else's run sees the plugin come and go.
+host_release() {
+    local started=$SECONDS global scratch
+    host_version=$(pkg-config --modversion wireshark 2>/dev/null) ||
+        die "no Wireshark development files on the host to build with (plugin/setup.sh installs them), or use --no-host"
+    host_version=$(echo "$host_version" | cut -d. -f1,2)
+    say "host Wireshark $host_version: building the plugin on the host (cargo build --release)"
+    (cd "$repo" && cargo build --release --locked --quiet)
+    host_so=${CARGO_TARGET_DIR:-$repo/target}/release/libtcpprobe.so
+    scratch=$(mktemp -d /tmp/tcpprobe-host-release.XXXXXX)
+    (cd "$repo" && plugin/package.sh --lib "$host_so" "$scratch/release")
+    global="$(pkg-config --variable=plugindir wireshark)/epan"
+    mkdir -p "$scratch/epan"
+    cp -a "$global/." "$scratch/epan/"
+    rm -f "$scratch/epan/tcpprobe.so" # a copy plugin/setup.sh installed would be the one listed
+    mount --bind "$scratch/epan" "$global"
+    local status=0
+    (cd "$repo" && tests/versions/install_check.sh "$scratch"/release/*.tar.gz) || status=$?
+    umount "$global"
+    [ "$status" -eq 0 ] || die "host Wireshark $host_version: the release tarball did not install or load"
+    cp "$scratch"/release/*.tar.gz "$scratch"/release/*.tar.gz.sha256 "$release_dir/"
+    say "host $host_version: release tarball $(cd "$scratch/release" && ls -- *.tar.gz) in $release_dir, installed and listed in $((SECONDS - started)) s"
+    rm -rf "$scratch"
+}
+if [ "$with_host" -eq 1 ]; then
+    host_release
+else
+    say "NOT RUN: the host's release tarball (--no-host)"
+fi
+if [ "$release_only" = 1 ]; then
+    say "release tarballs in $release_dir:"
+    (cd "$release_dir" && ls -l -- *.tar.gz && cat -- *.sha256)
+    say "all done in $((SECONDS - total_started)) s"
+    exit 0
+fi
+
 # ---- tcpprobe's verdicts must be the same with every Wireshark ----
 tables=()
 for version in "${versions[@]}"; do tables+=("$roots_dir/verdicts-$version.tsv"); done
 if [ "$with_host" -eq 1 ]; then
-    host_version=$(pkg-config --modversion wireshark 2>/dev/null) ||
-        die "no Wireshark development files on the host to compare with (plugin/setup.sh installs them), or use --no-host"
-    host_version=$(echo "$host_version" | cut -d. -f1,2)
-    say "host Wireshark $host_version: building the plugin on the host for the comparison (cargo build --release)"
-    (cd "$repo" && cargo build --release --locked --quiet)
     host_table=$roots_dir/verdicts-host-$host_version.tsv
     (cd "$repo" && tests/versions/verdicts.sh "${CARGO_TARGET_DIR:-$repo/target}/release/libtcpprobe.so" "$host_table")
     tables=("$host_table" "${tables[@]}")

@@ -8,8 +8,9 @@
 # Wireshark labelled a frame tcpprobe shows verdict 0, "none of these", which means no probe as
 # much as no row does (so rows with verdict 0 and no other tcpprobe field are left out),
 # and a postdissector does not see every label on 4.0's first pass; -T fields prints booleans
-# as 1/0 in 4.0 and True/False from 4.2 on (written 1/0 here); time and ratio fields are left
-# out, their text format being Wireshark's.
+# as 1/0 in 4.0 and True/False from 4.2 on (written 1/0 here), and hexadecimal fields with
+# 8 digits in 3.4 (0x00000001) and with their width from 4.0 on (0x01; written so here); time
+# and ratio fields are left out, their text format being Wireshark's.
 # Run from the repository.
 #
 # tshark loads exactly PLUGIN_SO (WIRESHARK_PLUGIN_DIR), as user nobody when run as root
@@ -65,6 +66,11 @@ for cap in "$repo"/tests/captures/kernel/*.pcap "$repo"/../shared/captures/*.pca
                 rest = 0
                 for (i = 4; i <= NF; i++) {
                     gsub(/True/, "1", $i); gsub(/False/, "0", $i)
+                    if ($i ~ /^0x[0-9a-fA-F]+$/) { # hex: the 8-bit fields at two digits
+                        v = $i; sub(/^0x0*/, "", v)
+                        while (length(v) < 2) v = "0" v
+                        $i = "0x" v
+                    }
                     if ($i != "") rest = 1
                 }
                 if ($3 != "0" || rest) print at $0
