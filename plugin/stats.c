@@ -7,6 +7,9 @@
  * row per episode and overwrites it with each newer snapshot, so a single pass ends with each
  * episode's last state and a second pass (tshark -2, the GUI's retap) with the final one.
  */
+/* First: up to Wireshark 3.4 the installed config.h must precede every Wireshark header. */
+#include "ws_compat.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -18,7 +21,6 @@
 
 #include "plugin.h"
 #include "tcpprobe.h"
-#include "ws_compat.h"
 
 static int tcpprobe_tap = -1;
 
