@@ -10,7 +10,8 @@
 use std::collections::{HashMap, VecDeque};
 
 use tcpprobe_core::{
-    Class, Classifier, Config, EndCause, Endpoint, Episode, Event, Timestamp, Unanswered,
+    Class, Classifier, Config, EndCause, Endpoint, Episode, EpisodeKind, Event, Timestamp,
+    Unanswered,
 };
 use tcpprobe_wire::{decode, Skip, TcpFacts};
 
@@ -283,7 +284,8 @@ impl Analyzer {
                     }
                     self.index.insert(id, self.summary.episodes.len());
                     self.summary.episodes.push(EpisodeRecord {
-                        episode: blank_episode(id, seg),
+                        // A placeholder until the classifier's first snapshot arrives (in this call).
+                        episode: Episode::begin(id, EpisodeKind::ZeroWindow, seg.packet, seg.time),
                         prober: facts.src,
                         probed: facts.dst,
                         probes: Vec::new(),
@@ -510,35 +512,6 @@ impl Analyzer {
 
 fn is_reply(c: Class) -> bool {
     matches!(c, Class::ZeroWindowProbeAck | Class::KeepAliveAck)
-}
-
-/// A placeholder until the classifier's first snapshot of the episode arrives (in the same call).
-fn blank_episode(id: u64, seg: &tcpprobe_core::Segment) -> Episode {
-    Episode {
-        id,
-        kind: tcpprobe_core::EpisodeKind::ZeroWindow,
-        window_closed_in: None,
-        window_closed_at: None,
-        window_reopened_in: None,
-        first_probe: seg.packet,
-        first_probe_at: seg.time,
-        idle_before_first_ns: None,
-        last_probe: seg.packet,
-        last_probe_at: seg.time,
-        last_packet: seg.packet,
-        last_packet_at: seg.time,
-        zero_window_probes: 0,
-        keep_alives: 0,
-        answered: 0,
-        unanswered_in_a_row: 0,
-        rate_limited: 0,
-        no_reply: 0,
-        max_interval_ns: 0,
-        overdue_at: seg.time,
-        end: None,
-        notes: 0,
-        keepalive_mismatch: 0,
-    }
 }
 
 /// Whether an end cause came from the probing side.

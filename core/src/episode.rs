@@ -224,6 +224,36 @@ pub struct Episode {
 }
 
 impl Episode {
+    /// An episode whose first probe is `packet`, sent at `time`, before anything else is known
+    /// of it: no window closing, no idle time, no counts, no end.
+    pub fn begin(id: u64, kind: EpisodeKind, packet: u64, time: Timestamp) -> Episode {
+        Episode {
+            id,
+            kind,
+            window_closed_in: None,
+            window_closed_at: None,
+            window_reopened_in: None,
+            first_probe: packet,
+            first_probe_at: time,
+            idle_before_first_ns: None,
+            last_probe: packet,
+            last_probe_at: time,
+            last_packet: packet,
+            last_packet_at: time,
+            zero_window_probes: 0,
+            keep_alives: 0,
+            answered: 0,
+            unanswered_in_a_row: 0,
+            rate_limited: 0,
+            no_reply: 0,
+            max_interval_ns: 0,
+            overdue_at: time,
+            end: None,
+            notes: 0,
+            keepalive_mismatch: 0,
+        }
+    }
+
     pub fn probes(&self) -> u32 {
         self.zero_window_probes + self.keep_alives
     }

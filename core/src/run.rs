@@ -50,33 +50,19 @@ impl Run {
         let closed = step.window_closed;
         Run {
             ep: Episode {
-                id,
-                kind: if closed.is_some() {
-                    EpisodeKind::ZeroWindow
-                } else {
-                    EpisodeKind::KeepAlive
-                },
                 window_closed_in: closed.map(|c| c.packet),
                 window_closed_at: closed.map(|c| c.time),
-                window_reopened_in: None,
-                first_probe: seg.packet,
-                first_probe_at: seg.time,
                 idle_before_first_ns: step.idle_ns,
-                last_probe: seg.packet,
-                last_probe_at: seg.time,
-                last_packet: seg.packet,
-                last_packet_at: seg.time,
-                zero_window_probes: 0,
-                keep_alives: 0,
-                answered: 0,
-                unanswered_in_a_row: 0,
-                rate_limited: 0,
-                no_reply: 0,
-                max_interval_ns: 0,
-                overdue_at: seg.time,
-                end: None,
-                notes: 0,
-                keepalive_mismatch: 0,
+                ..Episode::begin(
+                    id,
+                    if closed.is_some() {
+                        EpisodeKind::ZeroWindow
+                    } else {
+                        EpisodeKind::KeepAlive
+                    },
+                    seg.packet,
+                    seg.time,
+                )
             },
             last_interval_ns: step.interval_ns,
             class,
