@@ -62,9 +62,20 @@ static stat_tap_table_item stalls_fields[N_COLS] = {
     {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Consistent with", "%s"},
 };
 
+/* The table, once stalls_init made it (stat_tap_find_table() does this from 3.6 on). */
+static stat_tap_table *stalls_table(stat_tap_table_ui *ui)
+{
+    for (guint i = 0; ui->tables && i < ui->tables->len; i++) {
+        stat_tap_table *t = g_array_index(ui->tables, stat_tap_table *, i);
+        if (t && t->title && strcmp(t->title, STALLS_TABLE) == 0)
+            return t;
+    }
+    return NULL;
+}
+
 static void stalls_init(stat_tap_table_ui *ui)
 {
-    if (stat_tap_find_table(ui, STALLS_TABLE))
+    if (stalls_table(ui))
         return;
     stat_tap_add_table(ui, stat_tap_init_table(STALLS_TABLE, N_COLS, 0, "tcpprobe.episode == %u"));
 }
@@ -157,7 +168,7 @@ static tap_packet_status stalls_packet(void *tapdata, packet_info *pinfo _U_, ep
 {
     stat_data_t *stat_data = (stat_data_t *)tapdata;
     const tcpprobe_episode *ep = (const tcpprobe_episode *)data;
-    stat_tap_table *table = stat_tap_find_table(stat_data->stat_tap_data, STALLS_TABLE);
+    stat_tap_table *table = stalls_table(stat_data->stat_tap_data);
     if (!table || !ep)
         return TAP_PACKET_DONT_REDRAW;
 
@@ -180,7 +191,7 @@ static tap_packet_status stalls_packet(void *tapdata, packet_info *pinfo _U_, ep
 void tcpprobe_stats_register(void)
 {
     static stat_tap_table_ui ui = {
-        REGISTER_PACKET_STAT_GROUP_UNSORTED, /* the Statistics menu (GENERIC gets no menu entry) */
+        TCPPROBE_STATISTICS_MENU_GROUP,
         "TCP Stalls (tcpprobe)",
         "tcpprobe",
         "tcpprobe,stalls",

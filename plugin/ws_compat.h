@@ -95,6 +95,14 @@ static inline int tcpprobe_pinfo_packet_encap(const packet_info *pinfo)
 #define TCPPROBE_TAP_FLAGS_PARAM
 #endif
 
+/* The stat group whose tables the Qt GUI puts in its Statistics menu (it gives GENERIC none):
+ * REGISTER_STAT_GROUP_UNSORTED up to 3.4, renamed REGISTER_PACKET_STAT_GROUP_UNSORTED since. */
+#if TCPPROBE_WS_AT_LEAST(4, 0)
+#define TCPPROBE_STATISTICS_MENU_GROUP REGISTER_PACKET_STAT_GROUP_UNSORTED
+#else
+#define TCPPROBE_STATISTICS_MENU_GROUP REGISTER_STAT_GROUP_UNSORTED
+#endif
+
 /* Boolean preferences: gboolean (int) up to 4.0 (3.4 included), C99 bool from 4.2 on. */
 #if TCPPROBE_WS_AT_LEAST(4, 2)
 #include <stdbool.h>
