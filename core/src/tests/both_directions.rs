@@ -9,17 +9,7 @@ use super::*;
 #[test]
 fn keep_alive_from_the_zero_window_side_is_not_a_probe_ack() {
     let mut cv = Conv::new();
-    cv.handshake(1000, 5000, 0);
-    cv.at(1).c(1001, 5001, 502, 1000);
-    cv.at(2).s(5001, 2001, 0, 0);
-    assert_eq!(
-        class(cv.at(202).c(2000, 5001, 502, 0)),
-        Some(Class::ZeroWindowProbe)
-    );
-    assert_eq!(
-        class(cv.at(202).s(5001, 2001, 0, 0)),
-        Some(Class::ZeroWindowProbeAck)
-    );
+    cv.stall_with_first_probe_answered();
     let p2 = cv.at(602).c(2000, 5001, 502, 0).unwrap();
     assert_eq!(p2.class, Class::ZeroWindowProbe);
     let p2_packet = cv.packet;

@@ -97,6 +97,22 @@ impl Conv {
 }
 
 impl Conv {
+    /// The start of a stall: handshake (RTT 0), 1000 bytes from the client, the server closes its
+    /// window, the client probes it 200 ms later and the server answers.
+    fn stall_with_first_probe_answered(&mut self) {
+        self.handshake(1000, 5000, 0);
+        self.at(1).c(1001, 5001, 502, 1000);
+        self.at(2).s(5001, 2001, 0, 0);
+        assert_eq!(
+            class(self.at(202).c(2000, 5001, 502, 0)),
+            Some(Class::ZeroWindowProbe)
+        );
+        assert_eq!(
+            class(self.at(202).s(5001, 2001, 0, 0)),
+            Some(Class::ZeroWindowProbeAck)
+        );
+    }
+
     /// The events of the last segment.
     fn events(&mut self) -> Vec<Event> {
         std::iter::from_fn(|| self.cls.poll_event()).collect()

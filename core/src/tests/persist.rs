@@ -190,17 +190,7 @@ fn one_byte_probe_reply_then_window_update_with_same_ack() {
 #[test]
 fn persist_timer_data_into_partly_open_window_is_not_a_probe() {
     let mut cv = Conv::new();
-    cv.handshake(1000, 5000, 0);
-    cv.at(1).c(1001, 5001, 502, 1000);
-    cv.at(2).s(5001, 2001, 0, 0);
-    assert_eq!(
-        class(cv.at(202).c(2000, 5001, 502, 0)),
-        Some(Class::ZeroWindowProbe)
-    );
-    assert_eq!(
-        class(cv.at(202).s(5001, 2001, 0, 0)),
-        Some(Class::ZeroWindowProbeAck)
-    );
+    cv.stall_with_first_probe_answered();
     // The window opens a little; the next expiry sends what fits.
     assert_eq!(cv.at(300).s(5001, 2001, 1, 0), None);
     assert_eq!(cv.at(602).c(2001, 5001, 502, 1), None);
