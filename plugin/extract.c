@@ -29,6 +29,9 @@
 
 /* Wireshark's encapsulations that carry IP the way tcpprobe_classify_frame reads it, and the pcap
  * link type each one is. */
+/* The TCP protocol, whose conversation data holds tcp.stream (looked up at the first init). */
+static int proto_tcp = -1;
+
 static const struct {
     int wtap_encap;
     guint32 link_type;
@@ -118,6 +121,7 @@ void tcpprobe_extract_init(void)
         for (; n < MAX_SAME_NAME; n++)
             label_field_ids[i][n] = -1;
     }
+    proto_tcp = proto_get_id_by_filter_name("tcp");
     /* Without the labels, tcpprobe still classifies; it only cannot say where it disagrees. */
     tcp_tap_id = find_tap_id("tcp");
     expert_tap_id = find_tap_id("expert");
@@ -148,9 +152,6 @@ gboolean tcpprobe_extract_wireshark_labels(guint8 *labels)
 
 gboolean tcpprobe_extract_tcp_stream(packet_info *pinfo, guint32 *stream)
 {
-    static int proto_tcp = -1;
-    if (proto_tcp < 0)
-        proto_tcp = proto_get_id_by_filter_name("tcp");
     conversation_t *conv = proto_tcp >= 0 ? find_conversation_pinfo(pinfo, 0) : NULL;
     const struct tcp_analysis *tcpd =
         conv ? (const struct tcp_analysis *)conversation_get_proto_data(conv, proto_tcp) : NULL;
