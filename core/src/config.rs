@@ -113,9 +113,10 @@ pub struct Config {
     /// Identical segments in one direction closer than this are capture duplicates (the same
     /// frame seen twice, e.g. on two VLANs), not new probes. Probe timers never fire this fast.
     pub duplicate_window_ns: u64,
-    /// Constant intervals at or above this are no evidence of a keep-alive timer: a persist timer
-    /// at its cap (`rto_max_ns`, less the timer's jitter) stops doubling too.
-    pub persist_cap_region_ns: u64,
+    /// Constant intervals at or above this fraction of `rto_max_ns` are no evidence of a
+    /// keep-alive timer: a persist timer at its cap stops doubling too, and fires a little early
+    /// or late (5/6: 100 s of the default 120 s).
+    pub persist_cap_region: Fraction,
     /// The probed side's rate limit on replies to out-of-window segments (Linux
     /// tcp_invalid_ratelimit, 500 ms): a probe sooner than this after its previous reply may go
     /// unanswered on purpose.
@@ -140,7 +141,7 @@ impl Default for Config {
             doubled_at_least: Fraction::new(3, 2),
             constant_within: Fraction::new(5, 4),
             duplicate_window_ns: 50 * MS,
-            persist_cap_region_ns: 100_000 * MS,
+            persist_cap_region: Fraction::new(5, 6),
             invalid_ratelimit_ns: 500 * MS,
             overdue_after: Fraction::new(3, 2),
             overdue_grace_ns: 1000 * MS,

@@ -15,7 +15,7 @@
 //! | [`LongIdleInZeroWindow`](Reason::LongIdleInZeroWindow) | the same, but later than `persist_slack` × (RTT + `rto_min_ns`): the keep-alive timer | [`timers::first_probe`] |
 //! | [`PeerWindowZero`](Reason::PeerWindowZero) | the same, in between (or with the RTT unknown): the persist timer | [`timers::first_probe`] |
 //! | [`IntervalDoubled`](Reason::IntervalDoubled) | a later probe of the zero-window series, its interval at least `doubled_at_least` × the previous one (at the second probe: × the gap before the first, tentative) | [`timers::next_probe`] |
-//! | [`IntervalConstant`](Reason::IntervalConstant) | the interval within `constant_within` of the previous one, at least `min_keepalive_idle_ns`, below `persist_cap_region_ns` and five sixths of `rto_max_ns`, in a series whose intervals between probes never doubled | [`timers::next_probe`] |
+//! | [`IntervalConstant`](Reason::IntervalConstant) | the interval within `constant_within` of the previous one, at least `min_keepalive_idle_ns`, below `persist_cap_region` (a fraction) of `rto_max_ns`, in a series whose intervals between probes never doubled | [`timers::next_probe`] |
 //! | [`SameSeriesAsPrevious`](Reason::SameSeriesAsPrevious) | any other later probe of the series: the previous probe's class | [`timers::next_probe`] |
 //! | [`IdleOpenWindow`](Reason::IdleOpenWindow) | a zero-length segment at SND.NXT-1 with the peer's window open and nothing in flight | [`probe`] |
 //!

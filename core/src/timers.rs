@@ -65,11 +65,10 @@ pub(crate) fn next_probe(cfg: &Config, series: SeriesTiming, interval_ns: u64) -
     }
 }
 
-/// Where a constant interval is no evidence of a keep-alive timer: at or above
-/// `persist_cap_region_ns`, or near the prober's TCP_RTO_MAX when the user lowered `rto_max_ns`
-/// (five sixths of it, as 100 s is of the default 120 s).
+/// Where a constant interval is no evidence of a keep-alive timer: near the prober's TCP_RTO_MAX,
+/// where a persist timer's interval stops doubling.
 fn persist_cap_region(cfg: &Config) -> u64 {
-    cfg.persist_cap_region_ns.min(cfg.rto_max_ns / 6 * 5)
+    cfg.persist_cap_region.of(cfg.rto_max_ns)
 }
 
 /// Whether a verdict with this reason, on the `probe_number`th probe of its series, rests on a
