@@ -35,6 +35,7 @@ extern int hf_wireshark_said;
 extern int hf_style;
 extern int hf_reason;
 extern int hf_peer_window_zero;
+extern int hf_peer_window_unknown;
 extern int hf_window_closed_in;
 extern int hf_answers;
 extern int hf_since_window_closed;
@@ -48,6 +49,7 @@ extern int hf_answered_in;
 extern int hf_unanswered;
 extern int hf_tentative;
 extern int hf_revised_from;
+extern int hf_recognised_in;
 extern int hf_keepalive_mismatch;
 extern int hf_summary;
 extern int hf_summary_kind;
@@ -100,6 +102,8 @@ typedef struct {
     guint8 revised_from; /* the tentative class a later packet overturned; 0 = not revised */
     guint8 unanswered;   /* enum tcpprobe_unanswered, once known; 0 = answered or not yet known */
     guint32 answered_in; /* frame of the reply to this probe; 0 = none seen */
+    guint32 recognised_in; /* frame (the reply) that showed this frame was a probe, when its own
+                              dissection could not tell (capture began mid-stream); 0 = none */
     guint64 ended[2];    /* ids of episodes that ended in this segment; 0 = none */
     guint64 refers_to;   /* an episode that ended earlier and that this segment tells more about
                             (the prober's RST after the window reopened); 0 = none */

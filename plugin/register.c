@@ -36,6 +36,7 @@ int hf_wireshark_said = -1;
 int hf_style = -1;
 int hf_reason = -1;
 int hf_peer_window_zero = -1;
+int hf_peer_window_unknown = -1;
 int hf_window_closed_in = -1;
 int hf_answers = -1;
 int hf_since_window_closed = -1;
@@ -49,6 +50,7 @@ int hf_answered_in = -1;
 int hf_unanswered = -1;
 int hf_tentative = -1;
 int hf_revised_from = -1;
+int hf_recognised_in = -1;
 int hf_keepalive_mismatch = -1;
 int hf_summary = -1;
 int hf_summary_kind = -1;
@@ -167,6 +169,10 @@ static hf_register_info hf[] = {
                   "Why tcpprobe decided so", HFILL}},
     {&hf_peer_window_zero, {"Probed side's window is zero", "tcpprobe.peer_window_zero", FT_BOOLEAN,
                             BASE_NONE, NULL, 0x0, NULL, HFILL}},
+    {&hf_peer_window_unknown, {"Probed side's window is unknown (the capture cut the TCP header)",
+                               "tcpprobe.peer_window_unknown", FT_NONE, BASE_NONE, NULL, 0x0,
+                               "A small snap length (tcpdump -s 68 on IPv6) cut the window field: the "
+                               "class rests on the timing alone", HFILL}},
     {&hf_window_closed_in, {"Window closed in frame", "tcpprobe.window_closed_in", FT_FRAMENUM,
                             BASE_NONE, NULL, 0x0, "The frame in which the probed side advertised a zero window",
                             HFILL}},
@@ -198,6 +204,10 @@ static hf_register_info hf[] = {
                      "refined with tshark -2 and in the GUI)", HFILL}},
     {&hf_revised_from, {"Revised from", "tcpprobe.revised_from", FT_UINT8, BASE_DEC, VALS(revised_from_vals),
                         0x0, "The tentative class that the series' timing overturned", HFILL}},
+    {&hf_recognised_in, {"Recognised in frame", "tcpprobe.recognised_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0,
+                         "The reply that showed this was a probe: the capture began mid-stream, and nothing "
+                         "before it told the sender's SND.UNA (a single pass cannot label this frame; tshark "
+                         "-2 and the GUI do)", HFILL}},
     {&hf_keepalive_mismatch, {"Keep-alive timing differs", "tcpprobe.keepalive_mismatch", FT_UINT8, BASE_DEC,
                               VALS(keepalive_mismatch_vals), 0x0,
                               "Which preference the timing contradicts: 1 time, 2 interval", HFILL}},

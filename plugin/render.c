@@ -213,6 +213,8 @@ static void add_episode_items(proto_tree *tree, tvbuff_t *tvb, packet_info *pinf
         ti = proto_tree_add_uint(tree, hf_revised_from, tvb, 0, 0, r->revised_from);
         proto_item_set_generated(ti);
     }
+    if (r->recognised_in)
+        add_framenum(tree, hf_recognised_in, tvb, r->recognised_in);
     if (v->keepalive_mismatch) {
         ti = proto_tree_add_uint(tree, hf_keepalive_mismatch, tvb, 0, 0, v->keepalive_mismatch);
         proto_item_set_generated(ti);
@@ -303,7 +305,11 @@ static void add_items(proto_tree *tcp_tree, tvbuff_t *tvb, packet_info *pinfo, c
     }
     ti = proto_tree_add_uint(tree, hf_reason, tvb, 0, 0, v->reason);
     proto_item_set_generated(ti);
-    ti = TCPPROBE_ADD_BOOLEAN(tree, hf_peer_window_zero, tvb, v->peer_window_zero);
+    /* A window the capture cut stays unknown: no guess of zero or open. */
+    if (v->peer_window_unknown)
+        ti = proto_tree_add_item(tree, hf_peer_window_unknown, tvb, 0, 0, ENC_NA);
+    else
+        ti = TCPPROBE_ADD_BOOLEAN(tree, hf_peer_window_zero, tvb, v->peer_window_zero);
     proto_item_set_generated(ti);
     if (v->has_window_closed_in) {
         ti = proto_tree_add_uint(tree, hf_window_closed_in, tvb, 0, 0, (guint32)v->window_closed_in);

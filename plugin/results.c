@@ -3,8 +3,8 @@
  * later dissection.
  *
  * The classifier is called only on the first pass; its verdicts are stored per frame, only where
- * there is one, and its events (episodes, tentative verdicts made final, unanswered probes) update
- * those stored results. Every later dissection reads them back; nothing here renders.
+ * there is one, and its events (episodes, tentative verdicts made final, unanswered probes, probes
+ * recognised by their reply) update those stored results. Every later dissection reads them back; nothing here renders.
  */
 /* First: up to Wireshark 3.4 the installed config.h must precede every Wireshark header. */
 #include "ws_compat.h"
@@ -73,16 +73,19 @@ static char *endpoint_str(const address *addr, guint32 port)
                                  : wmem_strdup_printf(wmem_file_scope(), "%s:%u", a, port);
 }
 
-/* Who probes whom: the sender and receiver of the episode's first probe, this frame. */
-static void store_context(packet_info *pinfo, guint64 id)
+/* Who probes whom: the sender and receiver of the episode's first probe, this frame (or its
+ * receiver and sender: this frame is the reply that showed what the first probe was). */
+static void store_context(packet_info *pinfo, guint64 id, gboolean from_reply)
 {
     guint64 *key = wmem_new(wmem_file_scope(), guint64);
     *key = id;
     episode_context_t *ctx = wmem_new(wmem_file_scope(), episode_context_t);
     if (!tcpprobe_extract_tcp_stream(pinfo, &ctx->stream))
         ctx->stream = G_MAXUINT32;
-    ctx->prober = endpoint_str(&pinfo->src, pinfo->srcport);
-    ctx->probed = endpoint_str(&pinfo->dst, pinfo->destport);
+    const char *src = endpoint_str(&pinfo->src, pinfo->srcport);
+    const char *dst = endpoint_str(&pinfo->dst, pinfo->destport);
+    ctx->prober = from_reply ? dst : src;
+    ctx->probed = from_reply ? src : dst;
     wmem_map_insert(contexts, key, ctx);
 }
 
@@ -111,7 +114,7 @@ static void apply_events(packet_info *pinfo, frame_result_t *here)
         switch (e.kind) {
         case TCPPROBE_EVENT_EPISODE:
             if (!tcpprobe_results_episode(e.episode.id))
-                store_context(pinfo, e.episode.id);
+                store_context(pinfo, e.episode.id, e.episode.first_probe != packet);
             /* An episode that ended in an earlier frame and changes now: this frame explains it
              * (the prober's RST after the window reopened). */
             if (e.episode.end_cause && e.episode.end_packet != packet)
@@ -135,6 +138,17 @@ static void apply_events(packet_info *pinfo, frame_result_t *here)
             r->verdict.verdict_class = e.verdict_class;
             r->verdict.reason = e.reason;
             r->verdict.tentative = 0;
+            break;
+        case TCPPROBE_EVENT_RECOGNISED:
+            /* An earlier frame, dissected without a verdict: it gets one now, for every later
+             * dissection (its Wireshark labels, if it had any stored, stay). */
+            r = tcpprobe_results_of_frame(e.packet);
+            if (!r) {
+                r = wmem_new0(wmem_file_scope(), frame_result_t);
+                wmem_map_insert(frame_results, GUINT_TO_POINTER((guint)e.packet), r);
+            }
+            r->verdict = e.verdict;
+            r->recognised_in = (guint32)packet;
             break;
         case TCPPROBE_EVENT_UNANSWERED:
             r = probe_of_frame(e.packet);

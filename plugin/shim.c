@@ -5,7 +5,8 @@
  * protocol tree) -> tcpprobe_classify_frame() in the Rust core -> expert info and the Info column
  * in every dissection, and generated items wherever the dissection has a tree (render.c). The
  * classifier is called only on the first pass; its verdicts are stored per frame, only where
- * there is one, and its events (episodes, tentative verdicts made final, unanswered probes) update
+ * there is one, and its events (episodes, tentative verdicts made final, unanswered probes, probes
+ * recognised by their reply) update
  * those stored results (results.c). A single pass shows what was known at each frame, marking
  * tentative verdicts; every later dissection (tshark -2, the GUI's clicks, columns, the Expert
  * Information dialog) shows the refined, whole-capture view; the episodes a frame touches go to

@@ -272,7 +272,7 @@ impl Traffic {
                     seq: SeqNumber(p.seq),
                     ack: SeqNumber(p.ack),
                     flags: TcpFlags(p.flags as u16),
-                    window: p.win,
+                    window: Some(p.win),
                     window_scale: (p.flags & SYN != 0).then_some(7),
                     payload_len: p.len as u32,
                 }

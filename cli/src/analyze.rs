@@ -225,10 +225,29 @@ impl Analyzer {
         s.tcp_segments += 1;
         let seg = facts.segment(frame.number, time);
         let verdict = self.classifier.classify(&seg);
+        // No allocation without events, the common case.
+        let events: Vec<Event> = std::iter::from_fn(|| self.classifier.poll_event()).collect();
+        // A probe this segment recognised (its reply) comes first: the reply's verdict answers it.
+        for e in &events {
+            if let Event::Recognised {
+                packet,
+                at,
+                verdict,
+                ..
+            } = *e
+            {
+                let probe_facts = TcpFacts {
+                    src: facts.dst,
+                    dst: facts.src,
+                    ..facts
+                };
+                self.on_verdict(&probe_facts, &probe_facts.segment(packet, at), &verdict);
+            }
+        }
         if let Some(v) = verdict {
             self.on_verdict(&facts, &seg, &v);
         }
-        while let Some(e) = self.classifier.poll_event() {
+        for e in events {
             self.on_event(e);
         }
         if self.plot {
@@ -365,6 +384,8 @@ impl Analyzer {
                     }
                 }
             }
+            // Taken before the segment's own verdict, in `frame`.
+            Event::Recognised { .. } => {}
             Event::Unanswered { packet, likely } => {
                 // Which episode: the probe is among the newest of some episode; search the
                 // open ones from the newest.
@@ -395,7 +416,8 @@ impl Analyzer {
         }
     }
 
-    /// Verdicts that are final now, in frame order.
+    /// Verdicts that are final now, in frame order, but for a probe recognised only by its reply
+    /// (a capture that began mid-stream): it comes just before its reply's verdict.
     pub fn take_final(&mut self) -> std::vec::Drain<'_, FrameVerdict> {
         self.ready.drain(..)
     }
@@ -450,23 +472,27 @@ impl Analyzer {
             ([Some(a), Some(b)], false) => [a, b][dir].min(14),
             _ => 0,
         };
-        let sample = WindowSample {
+        // A window the capture cut is no sample: the plot draws only what was seen.
+        let sample = facts.window.map(|window| WindowSample {
             frame,
             time,
-            window: (facts.window as u64) << shift,
+            window: u64::from(window) << shift,
             flags: facts.flags,
-        };
-        let recent = &mut t.recent[dir];
-        if recent.len() == RECENT_SAMPLES {
-            recent.pop_front();
-        }
-        recent.push_back(sample);
-        if facts.window == 0 {
-            if t.zero_at[dir].is_none() {
-                t.zero_at[dir] = Some(sample);
+        });
+        if let Some(sample) = sample {
+            let window = sample.window;
+            let recent = &mut t.recent[dir];
+            if recent.len() == RECENT_SAMPLES {
+                recent.pop_front();
             }
-        } else {
-            t.zero_at[dir] = None;
+            recent.push_back(sample);
+            if window == 0 {
+                if t.zero_at[dir].is_none() {
+                    t.zero_at[dir] = Some(sample);
+                }
+            } else {
+                t.zero_at[dir] = None;
+            }
         }
         let rst = facts.flags & 0x004 != 0;
         let fin = facts.flags & 0x001 != 0;
@@ -481,11 +507,11 @@ impl Analyzer {
                 return false;
             }
             let probed_dir = usize::from(rec.probed != first_src);
-            if dir == probed_dir
-                && rec.window.len() < MAX_SAMPLES_KEPT
-                && rec.window.last().is_none_or(|l| l.frame < frame)
-            {
-                rec.window.push(sample);
+            let kept = rec.window.len() < MAX_SAMPLES_KEPT
+                && rec.window.last().is_none_or(|l| l.frame < frame);
+            match sample {
+                Some(sample) if dir == probed_dir && kept => rec.window.push(sample),
+                _ => {}
             }
             if (rst || fin) && rec.marks.len() < 16 {
                 rec.marks.push(Mark {

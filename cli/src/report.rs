@@ -143,6 +143,16 @@ fn episode_text(o: &mut String, s: &Summary, r: &EpisodeRecord) {
     let (prober, probed) = (endpoint(&r.prober), endpoint(&r.probed));
     let _ = writeln!(o, "    {}", headline(s, r));
     match (ep.kind, ep.window_closed_in, ep.window_closed_at) {
+        (EpisodeKind::ZeroWindow, Some(f), Some(t))
+            if ep.notes & notes::BEGAN_BEFORE_CAPTURE != 0 =>
+        {
+            let _ = writeln!(
+                o,
+                "      {probed}'s window was already closed when the capture began (first seen \
+                 closed at {:.6} s, frame {f}); {prober} probed it",
+                rel(s, t)
+            );
+        }
         (EpisodeKind::ZeroWindow, Some(f), Some(t)) => {
             let _ = writeln!(
                 o,

@@ -10,9 +10,11 @@
 use std::collections::{HashMap, VecDeque};
 
 use crate::config::Config;
-use crate::decide::{decide, Decision};
-use crate::episode::{EndCause, Event};
+use crate::decide::{decide, recognise, Decision};
+use crate::episode::{notes, EndCause, Event};
+use crate::run::Unjudged;
 use crate::segment::Segment;
+use crate::segment::TcpFlags;
 use crate::series::{self, Ctx};
 use crate::stream::{pair_mut, Stream};
 use crate::verdict::Verdict;
@@ -106,12 +108,55 @@ impl Classifier {
         if !answers_newer_probe && stream.dir[dir].is_capture_duplicate(ctx.cfg, seg) {
             return None;
         }
+        if let Some((u, found)) = recognise(stream, dir, seg, *ctx.last_episode + 1) {
+            record_recognised(&mut ctx, stream, dir, seg, u, &found);
+        }
         let decision = decide(ctx.cfg, stream, dir, seg, *ctx.last_episode + 1);
         update(&mut ctx, stream, dir, seg, decision.as_ref());
         if stream.finished() {
             self.streams.remove(&seg.conn);
         }
         decision.map(|d| d.verdict)
+    }
+}
+
+/// Bookkeeping of the other side's segment `u`, which `seg` (sent in direction `dir`) just showed
+/// to be a probe whose decision is `found`: reported, then recorded as if decided in its time.
+fn record_recognised(
+    ctx: &mut Ctx,
+    stream: &mut Stream,
+    dir: usize,
+    seg: &Segment,
+    u: Unjudged,
+    found: &Decision,
+) {
+    let Some(step) = found.step.as_ref() else {
+        return;
+    };
+    ctx.events.push_back(Event::Recognised {
+        packet: u.packet,
+        at: u.time,
+        by: seg.packet,
+        verdict: found.verdict,
+    });
+    let probe = Segment {
+        packet: u.packet,
+        time: u.time,
+        src: seg.dst,
+        dst: seg.src,
+        seq: u.seq,
+        ack: seg.seq,
+        flags: TcpFlags(TcpFlags::ACK),
+        window_scale: None,
+        payload_len: 0,
+        ..*seg
+    };
+    let (prober, probed) = pair_mut(&mut stream.probing, 1 - dir);
+    prober.unjudged = None;
+    series::record_probe(ctx, prober, probed, &probe, &found.verdict, step);
+    if let Some(run) = prober.run.as_mut() {
+        run.ep.notes |= notes::BEGAN_BEFORE_CAPTURE;
+        run.refresh_notes();
     }
 }
 
@@ -125,7 +170,17 @@ fn update(
 ) {
     stream.rtt.observe_handshake(seg);
 
+    // A zero-length ACK before any ACK of the peer cannot be judged now; the peer's next
+    // segment may show what it was. The peer's own such segment is answerable by this one only.
+    let unjudged =
+        decision.is_none() && seg.is_pure_ack() && stream.dir[1 - dir].last_ack.is_none();
     let (me, peer) = pair_mut(&mut stream.probing, dir);
+    me.unjudged = unjudged.then_some(Unjudged {
+        packet: seg.packet,
+        time: seg.time,
+        seq: seg.seq,
+    });
+    peer.unjudged = None;
     match decision {
         Some(Decision {
             verdict,
@@ -148,10 +203,14 @@ fn update(
         series::end_run(ctx, me, peer, seg, EndCause::FinFromProber);
         series::end_run(ctx, peer, me, seg, EndCause::FinFromProbed);
     } else if seg.payload_len > 0 && decision.is_none() {
-        if me.run.as_deref().is_some_and(|r| r.open_keepalive()) {
+        if me.run.as_deref().is_some_and(|r| r.open_without_closing()) {
             series::end_run(ctx, me, peer, seg, EndCause::DataResumed);
         }
-        if peer.run.as_deref().is_some_and(|r| r.open_keepalive()) {
+        if peer
+            .run
+            .as_deref()
+            .is_some_and(|r| r.open_without_closing())
+        {
             series::end_run(ctx, peer, me, seg, EndCause::DataResumed);
         }
     }

@@ -18,13 +18,14 @@
 //! | [`IntervalConstant`](Reason::IntervalConstant) | the interval within `constant_within` of the previous one, at least `min_keepalive_idle_ns`, below `persist_cap_region` (a fraction) of `rto_max_ns`, in a series whose intervals between probes never doubled | [`timers::next_probe`] |
 //! | [`SameSeriesAsPrevious`](Reason::SameSeriesAsPrevious) | any other later probe of the series: the previous probe's class | [`timers::next_probe`] |
 //! | [`IdleOpenWindow`](Reason::IdleOpenWindow) | a zero-length segment at SND.NXT-1 with the peer's window open and nothing in flight | [`probe`] |
+//! | [`RecognisedByReply`](Reason::RecognisedByReply) | an earlier zero-length ACK, sent before anything told its sender's SND.UNA, that the peer's first ACK acknowledges one past: a zero-window probe if that ACK's window is zero (tentative), else a keep-alive | [`recognise`] |
 //!
 //! A verdict whose reason rests on one gap ([`timers::tentative`]) is tentative until a probe of
 //! the same series brings timing evidence.
 
 use crate::config::Config;
-use crate::direction::WindowClosed;
-use crate::run::SeriesStep;
+use crate::direction::{PeerWindow, WindowClosed};
+use crate::run::{SeriesStep, Unjudged};
 use crate::segment::{Segment, Timestamp};
 use crate::stream::Stream;
 use crate::timers;
@@ -66,10 +67,6 @@ pub(crate) fn decide(
     ))
 }
 
-fn is_pure_ack(seg: &Segment) -> bool {
-    seg.payload_len == 0 && seg.flags.ack() && !seg.flags.syn() && !seg.flags.fin()
-}
-
 /// A reply to the other side's pending probe?
 fn reply(stream: &Stream, dir: usize, seg: &Segment) -> Option<Verdict> {
     let peer = &stream.probing[1 - dir];
@@ -81,7 +78,7 @@ fn reply(stream: &Stream, dir: usize, seg: &Segment) -> Option<Verdict> {
         .is_some_and(|a| seg.seq == a - 1);
     let p = peer
         .pending
-        .filter(|p| is_pure_ack(seg) && !own_probe && p.answered_by(seg.ack))?;
+        .filter(|p| seg.is_pure_ack() && !own_probe && p.answered_by(seg.ack))?;
     let tentative = peer
         .run
         .as_ref()
@@ -94,7 +91,7 @@ fn reply(stream: &Stream, dir: usize, seg: &Segment) -> Option<Verdict> {
         answers: Some(p.packet),
         since_window_closed_ns: p.window_closed_at.map(|t| seg.time.nanos_since(t)),
         since_previous_probe_ns: None,
-        peer_window_zero: seg.window == 0,
+        peer_window_zero: seg.window.map(|w| w == 0),
         episode: p.episode,
         probe_number: p.probe_number,
         interval_ratio_milli: None,
@@ -115,8 +112,13 @@ fn probe(
     if seg.flags.syn() || seg.flags.fin() || !seg.flags.ack() || seg.payload_len > 1 {
         return None;
     }
-    let next = me.next_seq?;
-    let (peer_zero, closed) = peer.window_zero();
+    // SND.NXT: at least what this side sent, and at least what the peer has acknowledged (in a
+    // capture that began mid-stream this side's first segment may be a probe below it).
+    let next = match (me.next_seq, peer.last_ack) {
+        (Some(n), Some(a)) => n.max(a),
+        (n, a) => n.or(a)?,
+    };
+    let window = peer.window_state();
 
     if seg.payload_len == 1 {
         let peer_ack = peer.last_ack?;
@@ -127,7 +129,7 @@ fn probe(
                 Reason::OldByteOnIdleConnection,
             ));
         }
-        if peer_zero && seg.seq == peer_ack {
+        if window.is_zero() == Some(true) && seg.seq == peer_ack {
             return Some((
                 Class::ZeroWindowProbe,
                 ProbeStyle::OneNewByte,
@@ -143,7 +145,7 @@ fn probe(
     // With urgent data queued (SND.UP above SND.UNA), Linux's tcp_write_wakeup sends a first probe
     // at SND.UNA with URG, then the usual one; the kernel counts both. An ordinary ACK carries
     // URG only while urgent data is unacknowledged, so with the window closed this is the probe.
-    if seg.flags.urg() && peer.last_ack == Some(seg.seq) && closed.is_some() {
+    if seg.flags.urg() && peer.last_ack == Some(seg.seq) && window.closed().is_some() {
         return Some((
             Class::ZeroWindowProbe,
             ProbeStyle::UrgentAtUna,
@@ -160,25 +162,57 @@ fn probe(
         return None;
     }
 
-    if let Some(closed) = closed {
-        if seg.seq != una - 1 {
-            return None;
-        }
-        let (class, reason) = zero_window_timer(cfg, stream, dir, closed, seg.time);
-        return Some((class, ProbeStyle::ZeroLengthBelowUna, reason));
-    }
-
-    // Open (or unknown) window: a keep-alive, unless data is still in flight, when no timer of a
-    // Linux or BSD stack would send this.
+    // Neither timer sends this while data is in flight (Linux arms both only with nothing
+    // outstanding); a zero window holds new data back, so nothing is in flight then either.
     let in_flight = peer.last_ack.is_some_and(|a| next > a);
-    if in_flight || seg.seq != next - 1 {
-        return None;
+    match window {
+        PeerWindow::Zero(closed) => {
+            if seg.seq != una - 1 {
+                return None;
+            }
+            let (class, reason) = zero_window_timer(cfg, stream, dir, closed, seg.time);
+            Some((class, ProbeStyle::ZeroLengthBelowUna, reason))
+        }
+        PeerWindow::Unknown => {
+            if in_flight || seg.seq != una - 1 {
+                return None;
+            }
+            let (class, reason) = unknown_window_timer(cfg, stream, dir, seg.time);
+            Some((class, ProbeStyle::ZeroLengthBelowUna, reason))
+        }
+        PeerWindow::Open => {
+            if in_flight || seg.seq != next - 1 {
+                return None;
+            }
+            Some((
+                Class::KeepAlive,
+                ProbeStyle::ZeroLengthBelowUna,
+                Reason::IdleOpenWindow,
+            ))
+        }
     }
-    Some((
-        Class::KeepAlive,
-        ProbeStyle::ZeroLengthBelowUna,
-        Reason::IdleOpenWindow,
-    ))
+}
+
+/// Which timer sent a zero-length probe into a window the capture does not show: the timing
+/// alone tells. Sooner after the peer's last segment than any keep-alive can come, the persist
+/// timer; otherwise a keep-alive until the series' intervals say (a persist timer doubles them).
+fn unknown_window_timer(
+    cfg: &Config,
+    stream: &Stream,
+    dir: usize,
+    now: Timestamp,
+) -> (Class, Reason) {
+    match stream.probing[dir].continued_run(PeerWindow::Unknown) {
+        None => {
+            let gap = stream.dir[1 - dir].last_time.map(|t| now.nanos_since(t));
+            if gap.is_some_and(|g| g < cfg.min_keepalive_idle_ns) {
+                (Class::ZeroWindowProbe, Reason::TooSoonForKeepAlive)
+            } else {
+                (Class::KeepAlive, Reason::WindowUnknown)
+            }
+        }
+        Some(run) => timers::next_probe(cfg, run.timing(), now.nanos_since(run.ep.last_probe_at)),
+    }
 }
 
 /// Which timer sent a zero-length probe into a zero window: the persist timer (zero-window probe)
@@ -190,13 +224,73 @@ fn zero_window_timer(
     closed: WindowClosed,
     now: Timestamp,
 ) -> (Class, Reason) {
-    match stream.probing[dir].continued_run(Some(closed)) {
+    match stream.probing[dir].continued_run(PeerWindow::Zero(closed)) {
         None => {
             let since = stream.dir[1 - dir].last_time.unwrap_or(closed.time);
             timers::first_probe(cfg, now.nanos_since(since), stream.rtt.round_trip_ns())
         }
         Some(run) => timers::next_probe(cfg, run.timing(), now.nanos_since(run.ep.last_probe_at)),
     }
+}
+
+/// Whether `seg`, sent in direction `dir`, shows that the other side's unjudged segment (see
+/// [`Unjudged`]) was a probe: `seg` is a pure ACK of one past its sequence number, the first
+/// segment of this side after it. Returns that segment's decision as it would have been, had its
+/// SND.UNA been known; `seg` itself is then that probe's reply.
+pub(crate) fn recognise(
+    stream: &Stream,
+    dir: usize,
+    seg: &Segment,
+    next_episode: u64,
+) -> Option<(Unjudged, Decision)> {
+    let u = stream.probing[1 - dir].unjudged?;
+    if !seg.is_pure_ack() || seg.ack != u.seq + 1 {
+        return None;
+    }
+    // The window the reply advertises is the one the probe met; where it closed, the capture
+    // does not tell: the episode's window "closed" where it was first seen closed, in the reply.
+    let zero = seg.window.map(|w| w == 0);
+    let closed = (zero == Some(true)).then(|| {
+        stream.dir[dir].zero_window.unwrap_or(WindowClosed {
+            packet: seg.packet,
+            time: seg.time,
+        })
+    });
+    let class = if zero == Some(true) {
+        Class::ZeroWindowProbe
+    } else {
+        Class::KeepAlive
+    };
+    let verdict = Verdict {
+        class,
+        style: ProbeStyle::ZeroLengthBelowUna,
+        reason: Reason::RecognisedByReply,
+        window_closed_in: closed.map(|c| c.packet),
+        answers: None,
+        since_window_closed_ns: None,
+        since_previous_probe_ns: None,
+        peer_window_zero: zero,
+        episode: Some(next_episode),
+        probe_number: 1,
+        interval_ratio_milli: None,
+        // Into a zero window the timer is open (a keep-alive can meet a zero window too); into
+        // an open one, only the keep-alive timer sends this; into an unknown one, either.
+        tentative: zero != Some(false),
+        keepalive_mismatch: 0,
+    };
+    let step = SeriesStep {
+        new_episode: true,
+        interval_ns: None,
+        idle_ns: None,
+        window_closed: closed,
+    };
+    Some((
+        u,
+        Decision {
+            verdict,
+            step: Some(step),
+        },
+    ))
 }
 
 /// The probe's place in its sender's series: episode, number, interval and its ratio, keep-alive
@@ -214,9 +308,10 @@ fn in_series(
 ) -> Decision {
     let now = seg.time;
     let peer = &stream.dir[1 - dir];
-    let (peer_zero, closed) = peer.window_zero();
+    let window = peer.window_state();
+    let closed = window.closed();
     let idle = peer.last_time.map(|t| now.nanos_since(t));
-    let run = stream.probing[dir].continued_run(closed);
+    let run = stream.probing[dir].continued_run(window);
 
     let (interval, since_previous, ratio) = match run {
         None => (
@@ -227,8 +322,8 @@ fn in_series(
         ),
         Some(r) => {
             let interval = now.nanos_since(r.ep.last_probe_at);
-            let ratio = (r.last_interval_ns > 0).then(|| {
-                let ratio = interval as u128 * 1000 / r.last_interval_ns as u128;
+            let ratio = r.last_interval_ns.filter(|&l| l > 0).map(|last| {
+                let ratio = interval as u128 * 1000 / last as u128;
                 ratio.min(u32::MAX as u128) as u32
             });
             (interval, Some(interval), ratio)
@@ -250,7 +345,7 @@ fn in_series(
         answers: None,
         since_window_closed_ns: closed.map(|c| now.nanos_since(c.time)),
         since_previous_probe_ns: since_previous,
-        peer_window_zero: peer_zero,
+        peer_window_zero: window.is_zero(),
         episode: Some(run.map_or(next_episode, |r| r.ep.id)),
         probe_number,
         interval_ratio_milli: ratio,
@@ -261,7 +356,7 @@ fn in_series(
         verdict,
         step: Some(SeriesStep {
             new_episode: run.is_none(),
-            interval_ns: interval,
+            interval_ns: Some(interval),
             idle_ns: idle,
             window_closed: closed,
         }),

@@ -12,13 +12,41 @@ pub(crate) struct WindowClosed {
     pub time: Timestamp,
 }
 
+/// A side's window as the other side's probes meet it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PeerWindow {
+    /// Zero, since it closed.
+    Zero(WindowClosed),
+    Open,
+    /// Never seen, or cut from the capture (`tcpdump -s 68` on IPv6).
+    Unknown,
+}
+
+impl PeerWindow {
+    /// Whether the window is zero; None when unknown.
+    pub fn is_zero(self) -> Option<bool> {
+        match self {
+            PeerWindow::Zero(_) => Some(true),
+            PeerWindow::Open => Some(false),
+            PeerWindow::Unknown => None,
+        }
+    }
+
+    pub fn closed(self) -> Option<WindowClosed> {
+        match self {
+            PeerWindow::Zero(c) => Some(c),
+            _ => None,
+        }
+    }
+}
+
 /// Segment fields that make two segments indistinguishable to the classifier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Signature {
     seq: SeqNumber,
     ack: SeqNumber,
     flags: u16,
-    window: u16,
+    window: Option<u16>,
     payload_len: u32,
 }
 
@@ -41,7 +69,7 @@ pub(crate) struct Direction {
     pub next_seq: Option<SeqNumber>,
     /// Highest acknowledgment number sent, i.e. what this side has received of the other.
     pub last_ack: Option<SeqNumber>,
-    /// Last advertised raw window.
+    /// Last advertised raw window; None before any, or when the capture cut the last one.
     pub window: Option<u16>,
     /// Window scale shift from this side's SYN, when seen. Kept for the evidence of later issues;
     /// a zero window is zero whatever the scale.
@@ -65,10 +93,13 @@ impl Direction {
                 .is_some_and(|t| seg.time.nanos_since(t) < cfg.duplicate_window_ns)
     }
 
-    /// Whether this side advertises a zero window now; when it does, since when.
-    pub fn window_zero(&self) -> (bool, Option<WindowClosed>) {
-        let zero = self.window == Some(0);
-        (zero, self.zero_window.filter(|_| zero))
+    /// What this side's window is now, as far as the capture tells.
+    pub fn window_state(&self) -> PeerWindow {
+        match (self.window, self.zero_window) {
+            (Some(0), Some(closed)) => PeerWindow::Zero(closed),
+            (Some(_), _) => PeerWindow::Open,
+            (None, _) => PeerWindow::Unknown,
+        }
     }
 
     /// Takes the window `seg` advertises. Returns when the window had closed, if `seg` reopens it.
@@ -79,8 +110,9 @@ impl Direction {
         if !(seg.flags.ack() || seg.flags.syn()) {
             return None;
         }
-        self.window = Some(seg.window);
-        if seg.window == 0 {
+        // A window the capture cut is unknown: neither closed nor reopened by this segment.
+        self.window = seg.window;
+        if seg.window? == 0 {
             self.zero_window.get_or_insert(WindowClosed {
                 packet: seg.packet,
                 time: seg.time,

@@ -7,7 +7,7 @@
 //! latest snapshot the classifier hands out through [`Event::Episode`] whenever it changes.
 
 use crate::segment::Timestamp;
-use crate::verdict::{Class, Reason};
+use crate::verdict::{Class, Reason, Verdict};
 
 /// What kind of run of probes an episode is.
 ///
@@ -136,9 +136,13 @@ pub mod notes {
     /// socket was already gone, aborted silently (TCP_USER_TIMEOUT, tcp_retries2 or the orphan
     /// limit; Linux sends no RST at that abort).
     pub const RST_AFTER_REOPEN: u32 = 1 << 8;
+    /// The episode had begun before the capture: its first captured probe came before anything
+    /// of the probed side, and only the reply showed what it was. Where the window closed, and
+    /// how long the prober had waited, the capture does not tell.
+    pub const BEGAN_BEFORE_CAPTURE: u32 = 1 << 9;
 
     /// Every bit with its English text, in display order.
-    pub const ALL: [(u32, &str); 9] = [
+    pub const ALL: [(u32, &str); 10] = [
         (PERSIST_BACKOFF, "persist timer backoff (intervals doubled)"),
         (
             ALL_ANSWERED,
@@ -168,6 +172,10 @@ pub mod notes {
         (
             RST_AFTER_REOPEN,
             "prober answered the reopened window with a RST: it had aborted silently (TCP_USER_TIMEOUT, tcp_retries2 or orphan)",
+        ),
+        (
+            BEGAN_BEFORE_CAPTURE,
+            "began before the capture: how it started (for a zero window, where it closed) is not in the capture",
         ),
     ];
 }
@@ -291,4 +299,14 @@ pub enum Event {
     },
     /// An earlier probe got no reply before the prober moved on or the episode ended.
     Unanswered { packet: u64, likely: Unanswered },
+    /// An earlier segment that got no verdict when it was classified is a probe after all: the
+    /// segment just classified (`by`, its reply) showed it (a capture that began mid-stream).
+    /// Its verdict is given whole, as if it had been known then.
+    Recognised {
+        packet: u64,
+        /// When `packet` was sent.
+        at: Timestamp,
+        by: u64,
+        verdict: Verdict,
+    },
 }

@@ -1,7 +1,7 @@
 //! One side's run of probes and the probe waiting for its reply: the state the bookkeeping
 //! ([`series`](crate::series)) keeps and the decision ([`decide`](crate::decide)) reads.
 
-use crate::direction::WindowClosed;
+use crate::direction::{PeerWindow, WindowClosed};
 use crate::episode::{notes, Episode, EpisodeKind};
 use crate::segment::{Segment, Timestamp};
 use crate::timers;
@@ -15,8 +15,9 @@ pub(crate) struct SeriesStep {
     /// the open one.
     pub new_episode: bool,
     /// Interval before this probe; for the first probe of an episode, the gap since the peer's
-    /// last segment (for a persist timer, the zero window that armed it).
-    pub interval_ns: u64,
+    /// last segment (for a persist timer, the zero window that armed it). None when the capture
+    /// does not tell (a probe recognised by its reply, the capture's first segment).
+    pub interval_ns: Option<u64>,
     /// Time since the peer's last segment, when the capture saw one.
     pub idle_ns: Option<u64>,
     /// When the peer's window closed, for a probe into a zero window.
@@ -28,8 +29,8 @@ pub(crate) struct SeriesStep {
 pub(crate) struct Run {
     pub ep: Episode,
     /// Interval before the last probe (for the first probe: the gap since the peer's last
-    /// segment, or since the window closed).
-    pub last_interval_ns: u64,
+    /// segment, or since the window closed); None when the capture does not tell.
+    pub last_interval_ns: Option<u64>,
     /// Class of the last probe; a probe without new evidence inherits it.
     pub class: Class,
     /// Whether the intervals ever doubled (persist backoff, for the episode's notes).
@@ -39,8 +40,8 @@ pub(crate) struct Run {
     pub doubled_between_probes: bool,
     /// Whether the timing has decided the class, rather than a single gap.
     pub settled: bool,
-    /// Verdicts waiting for the timing to settle: (packet, is the reply to a probe).
-    pub tentative: Vec<(u64, bool)>,
+    /// Verdicts waiting for the timing to settle: (packet, the tentative class).
+    pub tentative: Vec<(u64, Class)>,
     /// Whether the last probe got its reply.
     pub last_answered: bool,
 }
@@ -55,7 +56,8 @@ impl Run {
                 idle_before_first_ns: step.idle_ns,
                 ..Episode::begin(
                     id,
-                    if closed.is_some() {
+                    // A persist probe into a window the capture cut meets a zero window too.
+                    if closed.is_some() || class == Class::ZeroWindowProbe {
                         EpisodeKind::ZeroWindow
                     } else {
                         EpisodeKind::KeepAlive
@@ -80,6 +82,12 @@ impl Run {
             && self.ep.window_closed_in == Some(closed_in)
     }
 
+    /// Open, and not tied to a window closing the capture saw: a keep-alive series, or probes
+    /// into a window the capture cut. Data flowing again ends it.
+    pub fn open_without_closing(&self) -> bool {
+        self.ep.end.is_none() && self.ep.window_closed_in.is_none()
+    }
+
     pub fn open_keepalive(&self) -> bool {
         self.ep.end.is_none() && self.ep.kind == EpisodeKind::KeepAlive
     }
@@ -95,8 +103,11 @@ impl Run {
 
     pub fn refresh_notes(&mut self) {
         let ep = &mut self.ep;
-        let mut n =
-            ep.notes & (notes::PROBES_STOPPED | notes::KEEPALIVE_ABORT | notes::RST_AFTER_REOPEN);
+        let mut n = ep.notes
+            & (notes::PROBES_STOPPED
+                | notes::KEEPALIVE_ABORT
+                | notes::RST_AFTER_REOPEN
+                | notes::BEGAN_BEFORE_CAPTURE);
         if self.doubled {
             n |= notes::PERSIST_BACKOFF;
         }
@@ -156,14 +167,29 @@ pub(crate) struct Probing {
     pub pending: Option<Pending>,
     /// When this side last answered a probe of the other side: its rate limit counts from there.
     pub last_probe_reply: Option<Timestamp>,
+    /// This side's last segment, when it was a zero-length ACK that could not be judged because
+    /// nothing had told its SND.UNA yet (the capture began mid-stream, before any ACK of the
+    /// other side). The other side's next segment may still show it was a probe.
+    pub unjudged: Option<Unjudged>,
+}
+
+/// A zero-length ACK sent before anything told its sender's SND.UNA: a probe if the other side's
+/// reply acknowledges one past its sequence number.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Unjudged {
+    pub packet: u64,
+    pub time: Timestamp,
+    pub seq: SeqNumber,
 }
 
 impl Probing {
-    /// The run a probe into a window closed since `closed` (or into an open window) continues.
-    pub fn continued_run(&self, closed: Option<WindowClosed>) -> Option<&Run> {
-        self.run.as_deref().filter(|r| match closed {
-            Some(c) => r.open_zero_window(c.packet),
-            None => r.open_keepalive(),
+    /// The run a probe into `window` continues: into a zero window, the run into that closing;
+    /// into an open one, the keep-alive series; into an unknown one, whichever run is open.
+    pub fn continued_run(&self, window: PeerWindow) -> Option<&Run> {
+        self.run.as_deref().filter(|r| match window {
+            PeerWindow::Zero(c) => r.open_zero_window(c.packet),
+            PeerWindow::Open => r.open_keepalive(),
+            PeerWindow::Unknown => r.ep.end.is_none(),
         })
     }
 }

@@ -88,8 +88,8 @@ pub struct Segment {
     pub seq: SeqNumber,
     pub ack: SeqNumber,
     pub flags: TcpFlags,
-    /// The raw (unscaled) window field.
-    pub window: u16,
+    /// The raw (unscaled) window field; None when the capture cut it (`tcpdump -s 68` on IPv6).
+    pub window: Option<u16>,
     /// The window scale option's shift, when this segment carries one (SYN segments only).
     pub window_scale: Option<u8>,
     /// TCP payload length in bytes.
@@ -102,5 +102,10 @@ impl Segment {
         self.payload_len
             .wrapping_add(self.flags.syn() as u32)
             .wrapping_add(self.flags.fin() as u32)
+    }
+
+    /// An ACK without payload, SYN or FIN: the shape of a probe's reply (and of most probes).
+    pub fn is_pure_ack(&self) -> bool {
+        self.payload_len == 0 && self.flags.ack() && !self.flags.syn() && !self.flags.fin()
     }
 }

@@ -155,7 +155,7 @@ pub(crate) fn record_probe(
         return;
     };
     if !step.new_episode {
-        run.ep.max_interval_ns = run.ep.max_interval_ns.max(step.interval_ns);
+        run.ep.max_interval_ns = run.ep.max_interval_ns.max(step.interval_ns.unwrap_or(0));
     }
     run.ep.keepalive_mismatch |= v.keepalive_mismatch;
     match v.class {
@@ -169,16 +169,29 @@ pub(crate) fn record_probe(
     if !v.tentative && !run.settled {
         // The first verdict with timing evidence decides the earlier tentative ones.
         run.settled = true;
-        for (packet, is_reply) in run.tentative.drain(..) {
+        for (packet, was) in run.tentative.drain(..) {
+            let is_reply = matches!(was, Class::ZeroWindowProbeAck | Class::KeepAliveAck);
+            let class = if is_reply { v.class.reply() } else { v.class };
+            // The episode counted the probe as its tentative class.
+            if !is_reply && was != class {
+                match was {
+                    Class::KeepAlive => run.ep.keep_alives = run.ep.keep_alives.saturating_sub(1),
+                    _ => run.ep.zero_window_probes = run.ep.zero_window_probes.saturating_sub(1),
+                }
+                match class {
+                    Class::KeepAlive => run.ep.keep_alives += 1,
+                    _ => run.ep.zero_window_probes += 1,
+                }
+            }
             ctx.events.push_back(Event::Settled {
                 packet,
-                class: if is_reply { v.class.reply() } else { v.class },
+                class,
                 reason: v.reason,
             });
         }
     }
     if v.tentative && run.tentative.len() < MAX_TENTATIVE {
-        run.tentative.push((seg.packet, false));
+        run.tentative.push((seg.packet, v.class));
     }
 
     let ep = &mut run.ep;
@@ -186,7 +199,9 @@ pub(crate) fn record_probe(
     ep.last_probe_at = seg.time;
     ep.last_packet = seg.packet;
     ep.last_packet_at = seg.time;
-    ep.overdue_at = timers::overdue_at(ctx.cfg, v.class, seg.time, step.interval_ns);
+    // Without a known interval, the longest a persist timer waits.
+    let basis = step.interval_ns.unwrap_or(ctx.cfg.rto_max_ns);
+    ep.overdue_at = timers::overdue_at(ctx.cfg, v.class, seg.time, basis);
     run.last_interval_ns = step.interval_ns;
     run.class = v.class;
     run.last_answered = false;
@@ -230,7 +245,7 @@ pub(crate) fn record_reply(
     run.ep.last_packet_at = seg.time;
     run.last_answered = true;
     if v.tentative && run.tentative.len() < MAX_TENTATIVE {
-        run.tentative.push((seg.packet, true));
+        run.tentative.push((seg.packet, v.class));
     }
     run.refresh_notes();
     ctx.events.push_back(Event::Episode(run.ep));

@@ -34,8 +34,8 @@ pub(crate) fn first_probe(cfg: &Config, gap: u64, rtt_ns: Option<u64>) -> (Class
 /// The series so far, as the interval rules need it.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct SeriesTiming {
-    /// Interval before the series' last probe.
-    pub last_interval_ns: u64,
+    /// Interval before the series' last probe, when the capture tells it.
+    pub last_interval_ns: Option<u64>,
     /// Whether an interval between two probes ever doubled the one before it: a persist timer
     /// at its cap keeps a constant interval, which must then not be read as a keep-alive timer.
     /// A doubling of the first gap alone does not count: a keep-alive timer's first wait is its
@@ -51,7 +51,10 @@ pub(crate) struct SeriesTiming {
 /// the series already doubled, or the interval is in the persist cap's region); anything else
 /// keeps the series' class.
 pub(crate) fn next_probe(cfg: &Config, series: SeriesTiming, interval_ns: u64) -> (Class, Reason) {
-    let prev = series.last_interval_ns.max(1);
+    // Without the interval before the last probe there is nothing to compare with yet.
+    let Some(prev) = series.last_interval_ns.map(|p| p.max(1)) else {
+        return (series.class, Reason::SameSeriesAsPrevious);
+    };
     if cfg.doubled_at_least.ratio_at_least(interval_ns, prev) {
         (Class::ZeroWindowProbe, Reason::IntervalDoubled)
     } else if !series.doubled_between_probes
@@ -77,9 +80,10 @@ fn persist_cap_region(cfg: &Config) -> u64 {
 /// is its idle time, not an interval: only the next interval tells the timers apart.
 pub(crate) fn tentative(reason: Reason, probe_number: u32) -> bool {
     match reason {
-        Reason::PeerWindowZero | Reason::LongIdleInZeroWindow | Reason::SameSeriesAsPrevious => {
-            true
-        }
+        Reason::PeerWindowZero
+        | Reason::LongIdleInZeroWindow
+        | Reason::SameSeriesAsPrevious
+        | Reason::WindowUnknown => true,
         Reason::IntervalDoubled => probe_number <= 2,
         _ => false,
     }
@@ -151,7 +155,7 @@ mod tests {
 
     fn series(last_interval_ms: u64, doubled: bool, class: Class) -> SeriesTiming {
         SeriesTiming {
-            last_interval_ns: last_interval_ms * MS,
+            last_interval_ns: Some(last_interval_ms * MS),
             doubled_between_probes: doubled,
             class,
         }

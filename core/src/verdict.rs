@@ -112,10 +112,18 @@ pub enum Reason {
     /// Zero length, URG, at SND.UNA into a zero window: urgent data waits behind the window, and
     /// only the persist timer sends this (a keep-alive never runs with data queued).
     UrgentBehindZeroWindow = 11,
+    /// Recognised only by the peer's reply: a zero-length ACK seen before anything told its
+    /// sender's SND.UNA (the capture began mid-stream), which the peer then acknowledged one past
+    /// its sequence number. The reply's window tells the class; a zero window stays tentative
+    /// until the series' timing settles it (it may be a keep-alive sent into the zero window).
+    RecognisedByReply = 12,
+    /// The peer's window is unknown (the capture cut the TCP header before it): the class rests
+    /// on the timing alone, tentative until the series' intervals settle it.
+    WindowUnknown = 13,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 11] = [
+    pub const ALL: [Reason; 13] = [
         Reason::PeerWindowZero,
         Reason::TooSoonForKeepAlive,
         Reason::IntervalDoubled,
@@ -127,6 +135,8 @@ impl Reason {
         Reason::OldByteOnIdleConnection,
         Reason::AnswersPendingProbe,
         Reason::UrgentBehindZeroWindow,
+        Reason::RecognisedByReply,
+        Reason::WindowUnknown,
     ];
 
     pub fn description(self) -> &'static str {
@@ -148,6 +158,12 @@ impl Reason {
             Reason::UrgentBehindZeroWindow => {
                 "zero-length URG segment at SND.UNA: urgent data queued behind the zero window"
             }
+            Reason::RecognisedByReply => {
+                "recognised by the peer's reply, which acknowledged one past it (capture began mid-stream)"
+            }
+            Reason::WindowUnknown => {
+                "the peer's window is unknown (the capture cut the TCP header): timing alone, no persist-like gap"
+            }
         }
     }
 }
@@ -167,8 +183,9 @@ pub struct Verdict {
     pub since_window_closed_ns: Option<u64>,
     /// Nanoseconds since the previous probe of the same series, if there was one.
     pub since_previous_probe_ns: Option<u64>,
-    /// Whether the probed side still advertised a zero window when this was sent.
-    pub peer_window_zero: bool,
+    /// Whether the probed side still advertised a zero window when this was sent; None when the
+    /// capture does not show its window (cut by a small snap length).
+    pub peer_window_zero: Option<bool>,
     /// The episode this probe (or the probe this ACK answers) belongs to.
     pub episode: Option<u64>,
     /// 1-based number of the probe within its episode; for ACKs, the number of the probe answered.

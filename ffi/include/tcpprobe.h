@@ -50,6 +50,8 @@
 
 #define TCPPROBE_NOTE_RST_AFTER_REOPEN (1u << 8)
 
+#define TCPPROBE_NOTE_BEGAN_BEFORE_CAPTURE (1u << 9)
+
 /// Bit of keepalive_mismatch: the idle time before the keep-alive contradicts the keep-alive time.
 #define TCPPROBE_MISMATCH_IDLE 1
 
@@ -158,6 +160,8 @@ enum tcpprobe_reason
     TCPPROBE_REASON_OLD_BYTE_ON_IDLE_CONNECTION = 9,
     TCPPROBE_REASON_ANSWERS_PENDING_PROBE = 10,
     TCPPROBE_REASON_URGENT_BEHIND_ZERO_WINDOW = 11,
+    TCPPROBE_REASON_RECOGNISED_BY_REPLY = 12,
+    TCPPROBE_REASON_WINDOW_UNKNOWN = 13,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -241,6 +245,9 @@ enum tcpprobe_event_kind
     TCPPROBE_EVENT_SETTLED = 2,
     /// probe .packet got no reply: .unanswered
     TCPPROBE_EVENT_UNANSWERED = 3,
+    /// .packet, classified earlier without a verdict, is a probe: .verdict (as if known then).
+    /// The segment just classified, its reply, showed it (a capture that began mid-stream).
+    TCPPROBE_EVENT_RECOGNISED = 4,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -278,8 +285,10 @@ typedef struct tcpprobe_segment {
     uint8_t has_window_scale;
     /// its shift count
     uint8_t window_scale;
+    /// 1: the capture cut the window field (a small snap length); .window is then ignored
+    uint8_t window_unknown;
     /// set to 0
-    uint8_t reserved[2];
+    uint8_t reserved[1];
     /// TCP payload bytes
     uint32_t payload_len;
 } tcpprobe_segment;
@@ -292,7 +301,7 @@ typedef struct tcpprobe_verdict {
     uint8_t style;
     /// enum tcpprobe_reason
     uint8_t reason;
-    /// 1 if the probed side's window was zero
+    /// 1 if the probed side's window was zero (0 when peer_window_unknown)
     uint8_t peer_window_zero;
     uint8_t has_window_closed_in;
     uint8_t has_answers;
@@ -316,7 +325,9 @@ typedef struct tcpprobe_verdict {
     uint64_t episode;
     /// this interval / the previous one, x1000 (persist: ~2000)
     uint32_t interval_ratio_milli;
-    uint32_t reserved;
+    /// 1: the capture did not show the probed side's window (a small snap length)
+    uint8_t peer_window_unknown;
+    uint8_t reserved[3];
 } tcpprobe_verdict;
 
 /// What to expect of the prober; see tcpprobe_config_default() for Linux's defaults.
@@ -389,10 +400,12 @@ typedef struct tcpprobe_event {
     /// UNANSWERED: enum tcpprobe_unanswered
     uint8_t unanswered;
     uint8_t reserved[4];
-    /// SETTLED, UNANSWERED
+    /// SETTLED, UNANSWERED, RECOGNISED
     uint64_t packet;
     /// EPISODE
     struct tcpprobe_episode episode;
+    /// RECOGNISED
+    struct tcpprobe_verdict verdict;
 } tcpprobe_event;
 
 #ifdef __cplusplus

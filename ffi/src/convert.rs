@@ -24,7 +24,7 @@ impl From<&TcpprobeSegment> for Segment {
             seq: SeqNumber(s.seq),
             ack: SeqNumber(s.ack),
             flags: TcpFlags(s.flags),
-            window: s.window,
+            window: (s.window_unknown == 0).then_some(s.window),
             window_scale: (s.has_window_scale != 0).then_some(s.window_scale),
             payload_len: s.payload_len,
         }
@@ -44,10 +44,11 @@ impl From<&Segment> for TcpprobeSegment {
             seq: s.seq.0,
             ack: s.ack.0,
             flags: s.flags.0,
-            window: s.window,
+            window: s.window.unwrap_or(0),
+            window_unknown: s.window.is_none() as u8,
             has_window_scale: s.window_scale.is_some() as u8,
             window_scale: s.window_scale.unwrap_or(0),
-            reserved: [0; 2],
+            reserved: [0; 1],
             payload_len: s.payload_len,
         }
     }
@@ -67,7 +68,8 @@ impl From<Option<Verdict>> for TcpprobeVerdict {
             verdict_class: v.class as u8,
             style: v.style as u8,
             reason: v.reason as u8,
-            peer_window_zero: v.peer_window_zero as u8,
+            peer_window_zero: (v.peer_window_zero == Some(true)) as u8,
+            peer_window_unknown: v.peer_window_zero.is_none() as u8,
             has_window_closed_in,
             has_answers,
             has_since_window_closed,
@@ -83,7 +85,7 @@ impl From<Option<Verdict>> for TcpprobeVerdict {
             probe_number: v.probe_number,
             episode: v.episode.unwrap_or(0),
             interval_ratio_milli: v.interval_ratio_milli.unwrap_or(0),
-            reserved: 0,
+            reserved: [0; 3],
         }
     }
 }
@@ -187,6 +189,14 @@ impl From<Event> for TcpprobeEvent {
                 verdict_class: class as u8,
                 reason: reason as u8,
                 packet,
+                ..Default::default()
+            },
+            Event::Recognised {
+                packet, verdict, ..
+            } => TcpprobeEvent {
+                kind: TcpprobeEventKind::RECOGNISED as u8,
+                packet,
+                verdict: TcpprobeVerdict::from(Some(verdict)),
                 ..Default::default()
             },
             Event::Unanswered { packet, likely } => TcpprobeEvent {

@@ -63,6 +63,8 @@ pub enum TcpprobeReason {
     OLD_BYTE_ON_IDLE_CONNECTION = 9,
     ANSWERS_PENDING_PROBE = 10,
     URGENT_BEHIND_ZERO_WINDOW = 11,
+    RECOGNISED_BY_REPLY = 12,
+    WINDOW_UNKNOWN = 13,
 }
 
 /// Values of tcpprobe_episode.kind.
@@ -110,6 +112,9 @@ pub enum TcpprobeEventKind {
     SETTLED = 2,
     /// probe .packet got no reply: .unanswered
     UNANSWERED = 3,
+    /// .packet, classified earlier without a verdict, is a probe: .verdict (as if known then).
+    /// The segment just classified, its reply, showed it (a capture that began mid-stream).
+    RECOGNISED = 4,
 }
 
 /// Bits of tcpprobe_episode.notes: what the episode's timing is consistent with.
@@ -123,6 +128,7 @@ pub const TCPPROBE_NOTE_KEEPALIVE_SETTINGS_DIFFER: u32 = 1u32 << 5;
 pub const TCPPROBE_NOTE_RATE_LIMITED_REPLIES: u32 = 1u32 << 6;
 pub const TCPPROBE_NOTE_UNANSWERED_PROBES: u32 = 1u32 << 7;
 pub const TCPPROBE_NOTE_RST_AFTER_REOPEN: u32 = 1u32 << 8;
+pub const TCPPROBE_NOTE_BEGAN_BEFORE_CAPTURE: u32 = 1u32 << 9;
 
 /// Bit of keepalive_mismatch: the idle time before the keep-alive contradicts the keep-alive time.
 pub const TCPPROBE_MISMATCH_IDLE: u8 = 0x1;
@@ -179,8 +185,10 @@ pub struct TcpprobeSegment {
     pub has_window_scale: u8,
     /// its shift count
     pub window_scale: u8,
+    /// 1: the capture cut the window field (a small snap length); .window is then ignored
+    pub window_unknown: u8,
     /// set to 0
-    pub reserved: [u8; 2],
+    pub reserved: [u8; 1],
     /// TCP payload bytes
     pub payload_len: u32,
 }
@@ -195,7 +203,7 @@ pub struct TcpprobeVerdict {
     pub style: u8,
     /// enum tcpprobe_reason
     pub reason: u8,
-    /// 1 if the probed side's window was zero
+    /// 1 if the probed side's window was zero (0 when peer_window_unknown)
     pub peer_window_zero: u8,
     pub has_window_closed_in: u8,
     pub has_answers: u8,
@@ -219,7 +227,9 @@ pub struct TcpprobeVerdict {
     pub episode: u64,
     /// this interval / the previous one, x1000 (persist: ~2000)
     pub interval_ratio_milli: u32,
-    pub reserved: u32,
+    /// 1: the capture did not show the probed side's window (a small snap length)
+    pub peer_window_unknown: u8,
+    pub reserved: [u8; 3],
 }
 
 /// What to expect of the prober; see tcpprobe_config_default() for Linux's defaults.
@@ -298,10 +308,12 @@ pub struct TcpprobeEvent {
     /// UNANSWERED: enum tcpprobe_unanswered
     pub unanswered: u8,
     pub reserved: [u8; 4],
-    /// SETTLED, UNANSWERED
+    /// SETTLED, UNANSWERED, RECOGNISED
     pub packet: u64,
     /// EPISODE
     pub episode: TcpprobeEpisode,
+    /// RECOGNISED
+    pub verdict: TcpprobeVerdict,
 }
 
 /// A classifier: opaque to C, made by tcpprobe_classifier_new().

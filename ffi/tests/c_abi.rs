@@ -50,14 +50,14 @@ macro_rules! fields {
 fn struct_fields() -> Vec<(&'static str, &'static str, usize, usize)> {
     let mut all = fields!(TcpprobeSegment, "tcpprobe_segment", [
         packet, time_ns, conn, src_addr, dst_addr, src_port, dst_port, seq, ack, flags, window,
-        has_window_scale, window_scale, reserved, payload_len,
+        has_window_scale, window_scale, window_unknown, reserved, payload_len,
     ]);
     all.extend(fields!(TcpprobeVerdict, "tcpprobe_verdict", [
         verdict_class, style, reason, peer_window_zero, has_window_closed_in, has_answers,
         has_since_window_closed, has_since_previous_probe, window_closed_in, answers,
         since_window_closed_ns, since_previous_probe_ns, has_episode, tentative,
         keepalive_mismatch, has_interval_ratio, probe_number, episode, interval_ratio_milli,
-        reserved,
+        peer_window_unknown, reserved,
     ]));
     all.extend(fields!(TcpprobeConfig, "tcpprobe_config", [
         keepalive_time_ns, keepalive_interval_ns, keepalive_probes, reserved,
@@ -72,7 +72,7 @@ fn struct_fields() -> Vec<(&'static str, &'static str, usize, usize)> {
         end_packet, end_time_ns, notes, reserved2,
     ]));
     all.extend(fields!(TcpprobeEvent, "tcpprobe_event", [
-        kind, verdict_class, reason, unanswered, reserved, packet, episode,
+        kind, verdict_class, reason, unanswered, reserved, packet, episode, verdict,
     ]));
     all
 }
@@ -152,6 +152,7 @@ fn constants() -> BTreeMap<String, u64> {
         ("RATE_LIMITED_REPLIES", notes::RATE_LIMITED_REPLIES),
         ("UNANSWERED_PROBES", notes::UNANSWERED_PROBES),
         ("RST_AFTER_REOPEN", notes::RST_AFTER_REOPEN),
+        ("BEGAN_BEFORE_CAPTURE", notes::BEGAN_BEFORE_CAPTURE),
     ];
     assert_eq!(
         note_bits
@@ -204,6 +205,7 @@ fn constants() -> BTreeMap<String, u64> {
         ("EPISODE", TcpprobeEventKind::EPISODE),
         ("SETTLED", TcpprobeEventKind::SETTLED),
         ("UNANSWERED", TcpprobeEventKind::UNANSWERED),
+        ("RECOGNISED", TcpprobeEventKind::RECOGNISED),
     ] {
         add(format!("TCPPROBE_EVENT_{name}"), kind as u64);
     }

@@ -8,7 +8,7 @@ use super::checks::{KEEP_ALIVE, ZERO_WINDOW_PROBE};
 use super::harness::Tshark;
 use super::oracle::KernelCapture;
 
-const EPISODE_FIELDS: [&str; 19] = [
+const EPISODE_FIELDS: [&str; 20] = [
     "frame.number",
     "frame.time_relative",
     "tcp.srcport",
@@ -28,6 +28,7 @@ const EPISODE_FIELDS: [&str; 19] = [
     "tcpprobe.summary.max_interval",
     "tcpprobe.summary.kind",
     "tcpprobe.tentative",
+    "tcpprobe.recognised_in",
 ];
 
 /// One frame's episode fields, by name.

@@ -157,9 +157,8 @@ impl KernelCapture {
     }
 }
 
-/// Scenarios whose single-pass verdicts are final (keepalive_midstream's first one is
-/// tentative: it has its own test).
-pub const KERNEL_SCENARIOS: [&str; 14] = [
+/// Every bundled kernel scenario.
+pub const KERNEL_SCENARIOS: [&str; 15] = [
     "persist_v4",
     "persist_v6",
     "keepalive_v4",
@@ -174,6 +173,7 @@ pub const KERNEL_SCENARIOS: [&str; 14] = [
     "urgent",
     "keepalive_doubled_once",
     "persist_rto_2s",
+    "keepalive_midstream",
 ];
 
 pub fn bundled_kernel_dir() -> PathBuf {

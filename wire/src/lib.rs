@@ -11,8 +11,8 @@
 //! It runs on every frame Wireshark shows, so the common path stays short (BENCHMARKS.md).
 //!
 //! The segment length comes from the IP header, never from the captured bytes, so a small snap
-//! length does not turn data into a zero-length "probe". Only the first 16 bytes of the TCP
-//! header must be captured; options are read only where they were captured. IP fragments (not
+//! length does not turn data into a zero-length "probe". Only the first 14 bytes of the TCP
+//! header must be captured (without the window field the window is unknown); options are read only where they were captured. IP fragments (not
 //! reassembled here), tunnels and TCP quoted inside ICMP errors give no segment.
 #![forbid(unsafe_code)]
 
@@ -66,7 +66,7 @@ pub enum Skip {
     NotTcp,
     /// An IP fragment: the segment's length is only known after reassembly.
     Fragment,
-    /// The capture cut the frame before the TCP fields needed (the first 16 bytes of the header).
+    /// The capture cut the frame before the TCP fields needed (the first 14 bytes of the header).
     Truncated,
     /// Headers that contradict themselves: a TCP header length under 20 bytes, or longer than
     /// the IP header says the segment is.
@@ -82,8 +82,8 @@ pub struct TcpFacts {
     pub ack: u32,
     /// The 12 flag bits, as on the wire.
     pub flags: u16,
-    /// The raw (unscaled) window field.
-    pub window: u16,
+    /// The raw (unscaled) window field; None when the capture cut it.
+    pub window: Option<u16>,
     /// The window scale option's shift, when this segment carries one and it was captured.
     pub window_scale: Option<u8>,
     /// Payload bytes, from the IP header's length.
@@ -303,7 +303,9 @@ fn tcp_facts(ip: IpTcp<'_>) -> Result<TcpFacts, Skip> {
         tcp,
         declared_len,
     } = ip;
-    let Some(head) = tcp.get(..16) else {
+    // Ports, sequence and ACK numbers, header length and flags: the first 14 bytes. The window
+    // (bytes 14-15) is cut by `tcpdump -s 68` on IPv6 over Ethernet; it is then unknown.
+    let Some(head) = tcp.get(..14) else {
         return Err(Skip::Truncated);
     };
     let be16 = |i: usize| u16::from_be_bytes([head[i], head[i + 1]]);
@@ -330,7 +332,7 @@ fn tcp_facts(ip: IpTcp<'_>) -> Result<TcpFacts, Skip> {
         seq: be32(4),
         ack: be32(8),
         flags,
-        window: be16(14),
+        window: tcp.get(14..16).map(|w| u16::from_be_bytes([w[0], w[1]])),
         window_scale,
         payload_len: (declared_len - header_len) as u32,
     })

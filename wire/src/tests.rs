@@ -29,7 +29,7 @@ fn ethernet_ipv4_gives_every_header_fact() {
     assert_eq!(f.dst, Endpoint::v4(B, 80));
     assert_eq!(
         (f.seq, f.ack, f.window, f.payload_len),
-        (1000, 5000, 512, 5)
+        (1000, 5000, Some(512), 5)
     );
     assert_eq!(f.flags, TcpFlags::ACK);
     assert_eq!(f.window_scale, None);
@@ -48,7 +48,7 @@ fn vlan_tags_are_followed() {
     let mut frame = Vec::new();
     builder.write(&mut frame, &[]).unwrap();
     let f = decode(LinkType::Ethernet, &frame).unwrap();
-    assert_eq!((f.seq, f.ack, f.window, f.payload_len), (7, 9, 0, 0));
+    assert_eq!((f.seq, f.ack, f.window, f.payload_len), (7, 9, Some(0), 0));
 }
 
 #[test]
@@ -81,7 +81,7 @@ fn linux_cooked_v1_and_v2() {
     sll2.extend_from_slice(&ip);
     for (link, frame) in [(LinkType::LinuxSll, sll), (LinkType::LinuxSll2, sll2)] {
         let f = decode(link, &frame).unwrap();
-        assert_eq!((f.window, f.payload_len), (100, 2), "{link:?}");
+        assert_eq!((f.window, f.payload_len), (Some(100), 2), "{link:?}");
     }
 }
 
@@ -114,11 +114,18 @@ fn snap_length_cuts_data_but_not_the_segment_length() {
     // tcpdump -s 68: Ethernet, IPv4 and TCP's first 20 bytes, and 14 bytes more.
     let f = decode(LinkType::Ethernet, &frame[..68]).unwrap();
     assert_eq!(f.payload_len, 1000);
-    // Only the first 16 bytes of TCP are needed.
+    // The window is in TCP's first 16 bytes.
     let f = decode(LinkType::Ethernet, &frame[..14 + 20 + 16]).unwrap();
-    assert_eq!((f.window, f.payload_len), (512, 1000));
+    assert_eq!((f.window, f.payload_len), (Some(512), 1000));
+    // Without it (tcpdump -s 68 on IPv6 leaves 14 bytes of TCP) the window is unknown, while
+    // the numbers, the flags and the length are still known.
+    let f = decode(LinkType::Ethernet, &frame[..14 + 20 + 14]).unwrap();
+    assert_eq!((f.seq, f.ack, f.flags), (1000, 5000, TcpFlags::ACK));
+    assert_eq!((f.window, f.payload_len), (None, 1000));
+    let f = decode(LinkType::Ethernet, &frame[..14 + 20 + 15]).unwrap();
+    assert_eq!(f.window, None);
     assert_eq!(
-        decode(LinkType::Ethernet, &frame[..14 + 20 + 15]),
+        decode(LinkType::Ethernet, &frame[..14 + 20 + 13]),
         Err(Skip::Truncated)
     );
 }

@@ -62,7 +62,7 @@ fn keep_alive_into_zero_window_after_exact_fill() {
         (k1.class, k1.reason),
         (Class::KeepAlive, Reason::LongIdleInZeroWindow)
     );
-    assert!(k1.peer_window_zero);
+    assert_eq!(k1.peer_window_zero, Some(true));
     assert_eq!(
         class(cv.at(1003).s(5001, 2001, 0, 0)),
         Some(Class::KeepAliveAck)

@@ -10,7 +10,9 @@ mod connections;
 mod episodes;
 mod keepalive;
 mod lookalikes;
+mod midstream;
 mod persist;
+mod window_cut;
 
 const MS: u64 = 1_000_000;
 const ACK: u16 = TcpFlags::ACK;
@@ -26,6 +28,8 @@ struct Conv {
     conn: u64,
     client: Endpoint,
     server: Endpoint,
+    /// Every segment's window is cut from the capture (`tcpdump -s 68` on IPv6).
+    windows_cut: bool,
 }
 
 impl Conv {
@@ -37,6 +41,7 @@ impl Conv {
             conn: 7,
             client: Endpoint::v4([10, 0, 0, 1], 40000),
             server: Endpoint::v4([10, 0, 0, 2], 80),
+            windows_cut: false,
         }
     }
 
@@ -70,7 +75,7 @@ impl Conv {
             seq: SeqNumber(seq),
             ack: SeqNumber(ack),
             flags: TcpFlags(flags),
-            window,
+            window: (!self.windows_cut).then_some(window),
             window_scale: (flags & SYN != 0).then_some(7),
             payload_len: len,
         })

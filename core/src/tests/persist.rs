@@ -19,7 +19,7 @@ fn linux_persist_probes_and_their_acks() {
     assert_eq!(p1.reason, Reason::TooSoonForKeepAlive);
     assert_eq!(p1.window_closed_in, Some(closed_in));
     assert_eq!(p1.since_window_closed_ns, Some(200 * MS));
-    assert!(p1.peer_window_zero);
+    assert_eq!(p1.peer_window_zero, Some(true));
     let p1_packet = cv.packet;
 
     let a1 = cv.at(202).s(5001, 2001, 0, 0).unwrap();
@@ -43,7 +43,7 @@ fn linux_persist_probes_and_their_acks() {
     // This reply reopens the window: still the probe's ACK.
     let a3 = cv.at(1402).s(5001, 2001, 300, 0).unwrap();
     assert_eq!(a3.class, Class::ZeroWindowProbeAck);
-    assert!(!a3.peer_window_zero);
+    assert_eq!(a3.peer_window_zero, Some(false));
     // A second, unprompted window update is nothing.
     assert_eq!(cv.at(1403).s(5001, 2001, 500, 0), None);
     assert_eq!(cv.at(1404).c(2001, 5001, 502, 1000), None);
