@@ -17,7 +17,7 @@ impl Fraction {
 
     /// `x` times this fraction, dividing first (for fractions of at most one).
     pub fn of(self, x: u64) -> u64 {
-        x / self.den.max(1) * self.num
+        (x / self.den.max(1)).saturating_mul(self.num)
     }
 
     /// `x` times this fraction, multiplying first and saturating (for fractions above one).
@@ -85,7 +85,9 @@ impl Default for KeepAliveTolerance {
 impl KeepAliveTolerance {
     pub fn matches(&self, expected_ns: u64, observed_ns: u64) -> bool {
         let lo = self.earliest.of(expected_ns).saturating_sub(self.early_ns);
-        let hi = expected_ns + self.late.of(expected_ns) + self.late_ns;
+        let hi = expected_ns
+            .saturating_add(self.late.of(expected_ns))
+            .saturating_add(self.late_ns);
         (lo..=hi).contains(&observed_ns)
     }
 }

@@ -335,7 +335,7 @@ fn in_series(
     } else {
         0
     };
-    let probe_number = run.map_or(0, |r| r.ep.probes()) + 1;
+    let probe_number = run.map_or(0, |r| r.ep.probes()).saturating_add(1);
     let settled = run.is_some_and(|r| r.settled) || !timers::tentative(reason, probe_number);
     let verdict = Verdict {
         class,

@@ -263,7 +263,7 @@ impl Episode {
     }
 
     pub fn probes(&self) -> u32 {
-        self.zero_window_probes + self.keep_alives
+        self.zero_window_probes.saturating_add(self.keep_alives)
     }
 
     /// From the window closing (or the first probe) to the end, or to `capture_end` for an

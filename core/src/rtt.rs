@@ -59,7 +59,7 @@ impl RttEstimator {
             // point; only both together make the round trip. One alone can be microseconds
             // at a receiver-side capture while the sender's RTO is seconds.
             match self.ack_delay_ns {
-                [Some(a), Some(b)] => Some(a + b),
+                [Some(a), Some(b)] => Some(a.saturating_add(b)),
                 _ => None,
             }
         })

@@ -43,10 +43,10 @@ pub(crate) fn mark_unanswered(
         likely,
     });
     if let Some(run) = run.filter(|r| Some(r.ep.id) == p.episode) {
-        run.ep.unanswered_in_a_row += 1;
+        run.ep.unanswered_in_a_row = run.ep.unanswered_in_a_row.saturating_add(1);
         match likely {
-            Unanswered::RateLimited => run.ep.rate_limited += 1,
-            Unanswered::NoReply => run.ep.no_reply += 1,
+            Unanswered::RateLimited => run.ep.rate_limited = run.ep.rate_limited.saturating_add(1),
+            Unanswered::NoReply => run.ep.no_reply = run.ep.no_reply.saturating_add(1),
         }
         run.refresh_notes();
         // A probe kept past its sender's FIN (see `end_run`) is found unanswered after its
@@ -159,8 +159,8 @@ pub(crate) fn record_probe(
     }
     run.ep.keepalive_mismatch |= v.keepalive_mismatch;
     match v.class {
-        Class::KeepAlive => run.ep.keep_alives += 1,
-        _ => run.ep.zero_window_probes += 1,
+        Class::KeepAlive => run.ep.keep_alives = run.ep.keep_alives.saturating_add(1),
+        _ => run.ep.zero_window_probes = run.ep.zero_window_probes.saturating_add(1),
     }
     if v.reason == Reason::IntervalDoubled {
         run.doubled = true;
@@ -179,8 +179,8 @@ pub(crate) fn record_probe(
                     _ => run.ep.zero_window_probes = run.ep.zero_window_probes.saturating_sub(1),
                 }
                 match class {
-                    Class::KeepAlive => run.ep.keep_alives += 1,
-                    _ => run.ep.zero_window_probes += 1,
+                    Class::KeepAlive => run.ep.keep_alives = run.ep.keep_alives.saturating_add(1),
+                    _ => run.ep.zero_window_probes = run.ep.zero_window_probes.saturating_add(1),
                 }
             }
             ctx.events.push_back(Event::Settled {
@@ -239,7 +239,7 @@ pub(crate) fn record_reply(
     else {
         return;
     };
-    run.ep.answered += 1;
+    run.ep.answered = run.ep.answered.saturating_add(1);
     run.ep.unanswered_in_a_row = 0;
     run.ep.last_packet = seg.packet;
     run.ep.last_packet_at = seg.time;

@@ -20,8 +20,10 @@ use crate::verdict::{Class, Reason};
 /// zero window arrives and fires after max(RTO, 200 ms). Without the RTT the persist timer's
 /// delay is unknown, and a persist probe is far more likely than a keep-alive after an exact fill.
 pub(crate) fn first_probe(cfg: &Config, gap: u64, rtt_ns: Option<u64>) -> (Class, Reason) {
-    let persist_delay_bound =
-        rtt_ns.map(|rtt| cfg.persist_slack.saturating_mul(rtt + cfg.rto_min_ns));
+    let persist_delay_bound = rtt_ns.map(|rtt| {
+        cfg.persist_slack
+            .saturating_mul(rtt.saturating_add(cfg.rto_min_ns))
+    });
     if gap < cfg.min_keepalive_idle_ns {
         (Class::ZeroWindowProbe, Reason::TooSoonForKeepAlive)
     } else if persist_delay_bound.is_some_and(|bound| gap > bound) {

@@ -61,3 +61,37 @@ fn reset_forgets_everything() {
     cv.cls.reset();
     assert_eq!(cv.cls.tracked_connections(), 0);
 }
+
+// ---- extreme values: saturate, never overflow (tests run with overflow checks) ----
+
+#[test]
+fn settings_and_times_near_the_limits_do_not_overflow() {
+    let mut cfg = Config::default();
+    cfg.keepalive.time_ns = u64::MAX - 1;
+    cfg.keepalive.interval_ns = u64::MAX;
+    cfg.rto_min_ns = u64::MAX;
+    let mut cv = Conv::new();
+    cv.cls = Classifier::new(cfg);
+    // No handshake: the RTT comes from the two directions' data-to-ACK delays. Data both ways,
+    // each acknowledged across the whole u64 range (timestamps far apart, and back in time
+    // between): the two delays add up beyond u64::MAX.
+    cv.now_ns = 0;
+    cv.send(true, ACK, 1001, 5001, 502, 10);
+    cv.now_ns = u64::MAX - 1;
+    cv.send(false, ACK, 5001, 1011, 502, 0);
+    cv.now_ns = 0;
+    cv.send(false, ACK, 5001, 1011, 502, 10);
+    cv.now_ns = u64::MAX - 20;
+    cv.send(true, ACK, 1011, 5011, 502, 0);
+    // A probe into a zero window: its timing rule reads that RTT.
+    cv.now_ns = u64::MAX - 15;
+    cv.send(false, ACK, 5011, 1011, 0, 0);
+    cv.now_ns = u64::MAX - 10;
+    let p = cv.send(true, ACK, 1010, 5011, 502, 0).expect("a probe");
+    assert_eq!(p.class, Class::ZeroWindowProbe);
+    cv.send(false, ACK, 5011, 1011, 0, 0);
+    cv.now_ns = u64::MAX;
+    cv.send(true, ACK, 1010, 5011, 502, 0);
+    cv.now_ns = 0; // and back in time
+    cv.send(true, ACK, 1010, 5011, 502, 0);
+}
