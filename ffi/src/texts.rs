@@ -23,10 +23,12 @@ struct Texts {
 fn texts() -> &'static Texts {
     static TEXTS: OnceLock<Texts> = OnceLock::new();
     TEXTS.get_or_init(|| {
+        /// `zero`: the text of the ABI's value 0 ("none of these"), which the core's enums lack.
         fn table<T: Copy>(
             all: &[T],
             value: fn(T) -> u8,
             text: fn(T) -> &'static str,
+            zero: Option<&str>,
         ) -> Vec<Option<CString>> {
             let len = all
                 .iter()
@@ -34,22 +36,51 @@ fn texts() -> &'static Texts {
                 .max()
                 .unwrap_or(0);
             let mut v = vec![None; len];
+            v[0] = zero.map(|z| CString::new(z).expect("texts have no NUL"));
             for &t in all {
                 v[value(t) as usize] = Some(CString::new(text(t)).expect("texts have no NUL"));
             }
             v
         }
         Texts {
-            classes: table(&Class::ALL, |c| c as u8, Class::name),
-            styles: table(&ProbeStyle::ALL, |s| s as u8, ProbeStyle::description),
-            reasons: table(&Reason::ALL, |r| r as u8, Reason::description),
-            kinds: table(&EpisodeKind::ALL, |k| k as u8, EpisodeKind::description),
-            end_causes: table(&EndCause::ALL, |c| c as u8, EndCause::description),
-            unanswered: table(&Unanswered::ALL, |u| u as u8, Unanswered::description),
+            // The values 0 the header defines (TCPPROBE_*_NONE, TCPPROBE_END_OPEN) have texts too;
+            // NULL is for values the header does not define.
+            classes: table(
+                &Class::ALL,
+                |c| c as u8,
+                Class::name,
+                Some("not a probe or its ACK"),
+            ),
+            styles: table(
+                &ProbeStyle::ALL,
+                |s| s as u8,
+                ProbeStyle::description,
+                Some("none (not a probe)"),
+            ),
+            reasons: table(
+                &Reason::ALL,
+                |r| r as u8,
+                Reason::description,
+                Some("none (no verdict)"),
+            ),
+            kinds: table(
+                &EpisodeKind::ALL,
+                |k| k as u8,
+                EpisodeKind::description,
+                None,
+            ),
+            end_causes: table(
+                &EndCause::ALL,
+                |c| c as u8,
+                EndCause::description,
+                Some("still open when the capture ended"),
+            ),
+            unanswered: table(&Unanswered::ALL, |u| u as u8, Unanswered::description, None),
             notes: table(
                 &notes::ALL,
                 |(bit, _)| bit.trailing_zeros() as u8,
                 |(_, text)| text,
+                None,
             ),
         }
     })
@@ -139,9 +170,18 @@ mod tests {
         assert!(tcpprobe_note_description(0).is_null());
         assert!(tcpprobe_note_description(3).is_null());
         assert!(tcpprobe_note_description(1 << 31).is_null());
-        assert!(tcpprobe_end_cause_description(0).is_null());
-        assert!(tcpprobe_class_name(0).is_null());
+        // The header's values 0 have texts; undefined values get NULL.
+        let text = |p: *const c_char| unsafe { CStr::from_ptr(p) }.to_str().unwrap();
+        assert_eq!(
+            text(tcpprobe_end_cause_description(0)),
+            "still open when the capture ended"
+        );
+        assert_eq!(text(tcpprobe_class_name(0)), "not a probe or its ACK");
+        assert!(!tcpprobe_style_description(0).is_null());
+        assert!(!tcpprobe_reason_description(0).is_null());
         assert!(tcpprobe_reason_description(200).is_null());
-        assert!(tcpprobe_style_description(0).is_null());
+        assert!(tcpprobe_class_name(5).is_null());
+        assert!(tcpprobe_episode_kind_description(0).is_null());
+        assert!(tcpprobe_unanswered_description(0).is_null());
     }
 }

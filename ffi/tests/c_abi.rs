@@ -339,13 +339,13 @@ fn c_classifies_through_the_header() {
     assert_eq!(
         verdicts,
         [
-            "verdict 0 - answers=0 closed_in=0 probe_number=0",
-            "verdict 1 - answers=0 closed_in=0 probe_number=0",
+            "verdict 0 not a probe or its ACK answers=0 closed_in=0 probe_number=0",
+            "verdict 1 not a probe or its ACK answers=0 closed_in=0 probe_number=0",
             "verdict 2 Zero-window probe answers=0 closed_in=2 probe_number=1",
-            "episode 2 id=1 probes=1 answered=0 end=- duration=0",
+            "episode 2 id=1 probes=1 answered=0 end=still open when the capture ended duration=0",
             "verdict 3 Zero-window probe ACK answers=5 closed_in=2 probe_number=1",
-            "episode 3 id=1 probes=1 answered=1 end=- duration=0",
-            "verdict 4 - answers=0 closed_in=0 probe_number=0",
+            "episode 3 id=1 probes=1 answered=1 end=still open when the capture ended duration=0",
+            "verdict 4 not a probe or its ACK answers=0 closed_in=0 probe_number=0",
             "episode 4 id=1 probes=1 answered=1 end=window reopened duration=700000000",
         ]
     );
