@@ -341,6 +341,14 @@ typedef struct tcpprobe_config {
     uint32_t reserved;
     /// peer's rate limit on out-of-window replies (500 ms)
     uint64_t invalid_ratelimit_ns;
+    /// the prober's minimum RTO (200 ms; Linux tcp_rto_min_us, or a route's rto_min): its persist
+    /// timer first fires no sooner, so a first probe into a zero window far later than RTT +
+    /// rto_min_ns is (tentatively) a keep-alive
+    uint64_t rto_min_ns;
+    /// the prober's maximum RTO (120 s; Linux tcp_rto_max_ms): its persist interval stops
+    /// doubling there, so constant intervals near it are no sign of a keep-alive timer.
+    /// Meaningful when 0 < rto_min_ns <= rto_max_ns; other values are used as given
+    uint64_t rto_max_ns;
 } tcpprobe_config;
 
 /// A snapshot of one episode; the newest snapshot of an id replaces earlier ones. Packet ids and
@@ -493,6 +501,15 @@ enum tcpprobe_status tcpprobe_config_default(struct tcpprobe_config *out);
 /// valid for reading.
 enum tcpprobe_status tcpprobe_classifier_configure(struct tcpprobe_classifier *classifier,
                                                    const struct tcpprobe_config *config);
+
+/// Write the classifier's configuration into *out: what tcpprobe_classifier_configure() set, or
+/// the default.
+///
+/// # Safety
+/// `classifier` must be NULL or a live pointer from `tcpprobe_classifier_new`; `out` NULL or
+/// valid for writing.
+enum tcpprobe_status tcpprobe_classifier_config(const struct tcpprobe_classifier *classifier,
+                                                struct tcpprobe_config *out);
 
 /// Take the next event of the last classified segment into *out; out->kind is
 /// TCPPROBE_EVENT_NONE when there is none left.

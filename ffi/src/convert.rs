@@ -217,6 +217,52 @@ impl From<Config> for TcpprobeConfig {
             keepalive_probes: c.keepalive.probes,
             reserved: 0,
             invalid_ratelimit_ns: c.invalid_ratelimit_ns,
+            rto_min_ns: c.rto_min_ns,
+            rto_max_ns: c.rto_max_ns,
         }
+    }
+}
+
+/// The C settings over the core's defaults: what C cannot set stays Linux's.
+impl From<&TcpprobeConfig> for Config {
+    fn from(c: &TcpprobeConfig) -> Config {
+        Config {
+            keepalive: tcpprobe_core::KeepAliveSettings {
+                time_ns: c.keepalive_time_ns,
+                interval_ns: c.keepalive_interval_ns,
+                probes: c.keepalive_probes,
+            },
+            invalid_ratelimit_ns: c.invalid_ratelimit_ns,
+            rto_min_ns: c.rto_min_ns,
+            rto_max_ns: c.rto_max_ns,
+            ..Config::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every field of the C config reaches the core and comes back, none swapped with another.
+    #[test]
+    fn config_round_trips() {
+        let c = TcpprobeConfig {
+            keepalive_time_ns: 11,
+            keepalive_interval_ns: 12,
+            keepalive_probes: 13,
+            reserved: 0,
+            invalid_ratelimit_ns: 14,
+            rto_min_ns: 15,
+            rto_max_ns: 16,
+        };
+        let core = Config::from(&c);
+        assert_eq!(TcpprobeConfig::from(core), c);
+        let linux = Config::default();
+        assert_eq!(Config::from(&TcpprobeConfig::from(linux)), linux);
+        assert_eq!(
+            (core.rto_min_ns, core.rto_max_ns, core.invalid_ratelimit_ns),
+            (15, 16, 14)
+        );
     }
 }

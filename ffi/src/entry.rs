@@ -1,7 +1,7 @@
 //! The entry points over a classifier, and the frame decoder. Each runs in the fence
 //! (`crate::fence`); their doc comments are the header's.
 
-use tcpprobe_core::{Classifier, Config, KeepAliveSettings, Segment, Timestamp};
+use tcpprobe_core::{Classifier, Config, Segment, Timestamp};
 use tcpprobe_wire::LinkType;
 
 use crate::fence::{bytes, exclusive, fence, fence_status, input, output, Failure};
@@ -223,15 +223,26 @@ pub unsafe extern "C" fn tcpprobe_classifier_configure(
     fence_status(|| {
         // SAFETY: the caller's promises, above.
         let (c, cfg) = unsafe { (exclusive(classifier)?, input(config)?) };
-        c.inner = Classifier::new(Config {
-            keepalive: KeepAliveSettings {
-                time_ns: cfg.keepalive_time_ns,
-                interval_ns: cfg.keepalive_interval_ns,
-                probes: cfg.keepalive_probes,
-            },
-            invalid_ratelimit_ns: cfg.invalid_ratelimit_ns,
-            ..Config::default()
-        });
+        c.inner = Classifier::new(Config::from(cfg));
+        Ok(())
+    })
+}
+
+/// Write the classifier's configuration into *out: what tcpprobe_classifier_configure() set, or
+/// the default.
+///
+/// # Safety
+/// `classifier` must be NULL or a live pointer from `tcpprobe_classifier_new`; `out` NULL or
+/// valid for writing.
+#[no_mangle]
+pub unsafe extern "C" fn tcpprobe_classifier_config(
+    classifier: *const TcpprobeClassifier,
+    out: *mut TcpprobeConfig,
+) -> TcpprobeStatus {
+    fence_status(|| {
+        // SAFETY: the caller's promises, above.
+        let (c, mut out) = unsafe { (input(classifier)?, output(out)?) };
+        out.write(TcpprobeConfig::from(*c.inner.config()));
         Ok(())
     })
 }
@@ -340,6 +351,20 @@ mod tests {
             assert_eq!(
                 tcpprobe_classifier_configure(c, null()),
                 TcpprobeStatus::NULL_ARGUMENT
+            );
+            let mut cfg = TcpprobeConfig::default();
+            assert_eq!(
+                tcpprobe_classifier_config(null(), &mut cfg),
+                TcpprobeStatus::NULL_ARGUMENT
+            );
+            assert_eq!(
+                tcpprobe_classifier_config(c, null_mut()),
+                TcpprobeStatus::NULL_ARGUMENT
+            );
+            assert_eq!(
+                cfg,
+                TcpprobeConfig::default(),
+                "a refused call writes nothing"
             );
             let mut segment = TcpprobeSegment::default();
             let mut found = 9u8;

@@ -245,6 +245,14 @@ pub struct TcpprobeConfig {
     pub reserved: u32,
     /// peer's rate limit on out-of-window replies (500 ms)
     pub invalid_ratelimit_ns: u64,
+    /// the prober's minimum RTO (200 ms; Linux tcp_rto_min_us, or a route's rto_min): its persist
+    /// timer first fires no sooner, so a first probe into a zero window far later than RTT +
+    /// rto_min_ns is (tentatively) a keep-alive
+    pub rto_min_ns: u64,
+    /// the prober's maximum RTO (120 s; Linux tcp_rto_max_ms): its persist interval stops
+    /// doubling there, so constant intervals near it are no sign of a keep-alive timer.
+    /// Meaningful when 0 < rto_min_ns <= rto_max_ns; other values are used as given
+    pub rto_max_ns: u64,
 }
 
 /// A snapshot of one episode; the newest snapshot of an id replaces earlier ones. Packet ids and

@@ -61,7 +61,7 @@ fn struct_fields() -> Vec<(&'static str, &'static str, usize, usize)> {
     ]));
     all.extend(fields!(TcpprobeConfig, "tcpprobe_config", [
         keepalive_time_ns, keepalive_interval_ns, keepalive_probes, reserved,
-        invalid_ratelimit_ns,
+        invalid_ratelimit_ns, rto_min_ns, rto_max_ns,
     ]));
     all.extend(fields!(TcpprobeEpisode, "tcpprobe_episode", [
         id, kind, end_cause, keepalive_mismatch, has_window_closed_in, has_window_reopened_in,
@@ -350,10 +350,19 @@ fn c_classifies_through_the_header() {
         ]
     );
     assert_eq!(
-        c["config"], "7200000000000 75000000000 9 500000000",
-        "Linux's keep-alive defaults and rate limit"
+        c["config"], "7200000000000 75000000000 9 500000000 200000000 120000000000",
+        "Linux's keep-alive defaults, rate limit and RTO bounds"
     );
     assert_eq!(c["configure"], "0");
+    assert_eq!(
+        c["configured"], "3600000000000 60000000000 3 250000000 2000000000 60000000000",
+        "tcpprobe_classifier_config() gives back every field tcpprobe_classifier_configure() set"
+    );
+    assert_eq!(
+        c["rto_min"], "default 3 5 configured 1 1 restored 3 5",
+        "a first probe 2 s into a zero window, 200 ms RTT: beyond 3 x (RTT + 200 ms) a keep-alive \
+         (long idle), within 3 x (RTT + 2 s) a persist probe (peer window zero)"
+    );
     assert_eq!(
         c["note"],
         "keep-alive abort (RST after unanswered keep-alives)"

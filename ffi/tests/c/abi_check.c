@@ -27,6 +27,36 @@ static tcpprobe_segment seg(uint64_t packet, int from_client, uint32_t seq, uint
     return s;
 }
 
+static void print_config(const char *label, const tcpprobe_config *cfg)
+{
+    printf("%s %llu %llu %u %llu %llu %llu\n", label, (unsigned long long)cfg->keepalive_time_ns,
+           (unsigned long long)cfg->keepalive_interval_ns, cfg->keepalive_probes,
+           (unsigned long long)cfg->invalid_ratelimit_ns, (unsigned long long)cfg->rto_min_ns,
+           (unsigned long long)cfg->rto_max_ns);
+}
+
+/* Configures (which resets), then: a handshake (200 ms round trip), data, its ACK closing the
+ * window, and a probe at SND.UNA-1 2 s after that. Prints the probe's class and reason. */
+static void print_first_probe(tcpprobe_classifier *c, const tcpprobe_config *cfg)
+{
+    tcpprobe_classifier_configure(c, cfg);
+    tcpprobe_segment stall[] = {
+        seg(1, 1, 999, 0, 500, 0),      /* SYN */
+        seg(2, 0, 4999, 1000, 500, 0),  /* SYN-ACK */
+        seg(3, 1, 1000, 5000, 500, 0),  /* ACK */
+        seg(4, 1, 1000, 5000, 500, 100),
+        seg(5, 0, 5000, 1100, 0, 0),
+        seg(25, 1, 1099, 5000, 500, 0),
+    };
+    stall[0].flags = TCPPROBE_FLAG_SYN;
+    stall[1].flags = TCPPROBE_FLAG_SYN | TCPPROBE_FLAG_ACK;
+    tcpprobe_verdict v;
+    memset(&v, 0, sizeof(v));
+    for (size_t i = 0; i < sizeof(stall) / sizeof(stall[0]); i++)
+        tcpprobe_classify(c, &stall[i], &v);
+    printf(" %u %u", v.verdict_class, v.reason);
+}
+
 int main(void)
 {
     tcpprobe_classifier *c = NULL;
@@ -61,11 +91,32 @@ int main(void)
     tcpprobe_config cfg;
     if (tcpprobe_config_default(&cfg) != TCPPROBE_OK)
         return 4;
-    printf("config %llu %llu %u %llu\n", (unsigned long long)cfg.keepalive_time_ns,
-           (unsigned long long)cfg.keepalive_interval_ns, cfg.keepalive_probes,
-           (unsigned long long)cfg.invalid_ratelimit_ns);
+    print_config("config", &cfg);
+    /* Every field a different value from its default and from the others. */
+    cfg.keepalive_time_ns = 3600000000000ull;
+    cfg.keepalive_interval_ns = 60000000000ull;
     cfg.keepalive_probes = 3;
+    cfg.invalid_ratelimit_ns = 250000000ull;
+    cfg.rto_min_ns = 2000000000ull;
+    cfg.rto_max_ns = 60000000000ull;
     printf("configure %d\n", (int)tcpprobe_classifier_configure(c, &cfg));
+    tcpprobe_config back;
+    memset(&back, 0, sizeof(back));
+    if (tcpprobe_classifier_config(c, &back) != TCPPROBE_OK)
+        return 5;
+    print_config("configured", &back);
+
+    /* The minimum RTO reaches the classifier: the same first probe, 2 s after the window closed
+     * on a connection with a 100 ms RTT, under Linux's 200 ms and under 2 s. */
+    tcpprobe_config linux_cfg;
+    tcpprobe_config_default(&linux_cfg);
+    printf("rto_min default");
+    print_first_probe(c, &linux_cfg);
+    printf(" configured");
+    print_first_probe(c, &cfg);
+    printf(" restored");
+    print_first_probe(c, &linux_cfg);
+    printf("\n");
     printf("note %s\n", tcpprobe_note_description(TCPPROBE_NOTE_KEEPALIVE_ABORT));
     printf("null %d\n", (int)tcpprobe_classify(c, NULL, NULL));
 
