@@ -94,6 +94,13 @@ guint pref_keepalive_probes = 9;
 guint pref_invalid_ratelimit_ms = 500;
 tcpprobe_pref_bool pref_rewrite_info = TRUE;
 
+/* The prober's RTO bounds, in ms: Linux's TCP_RTO_MIN and TCP_RTO_MAX. Only the classifier's
+ * configuration reads them (tcpprobe_init), through rto_bounds_ns(). */
+#define RTO_MIN_DEFAULT_MS 200
+#define RTO_MAX_DEFAULT_MS 120000
+static guint pref_rto_min_ms = RTO_MIN_DEFAULT_MS;
+static guint pref_rto_max_ms = RTO_MAX_DEFAULT_MS;
+
 /* ---- value_strings of the enum fields, from the core's texts ---- */
 
 /* A keep-alive's own mismatch bits (tcpprobe.keepalive_mismatch): one of the two at a time. */
@@ -273,6 +280,20 @@ static ei_register_info ei[] = {
 
 /* ---- lifecycle: state lives per capture file ---- */
 
+/* The RTO preferences as the classifier takes them. Wireshark cannot refuse a uint preference's
+ * value, so the ones without a meaning are read as Linux would run: 0 is Linux's default, and a
+ * minimum above the maximum is the maximum (Linux bounds every RTO by the maximum, so the persist
+ * timer's first expiry too). */
+static void rto_bounds_ns(guint64 *min_ns, guint64 *max_ns)
+{
+    guint max_ms = pref_rto_max_ms ? pref_rto_max_ms : RTO_MAX_DEFAULT_MS;
+    guint min_ms = pref_rto_min_ms ? pref_rto_min_ms : RTO_MIN_DEFAULT_MS;
+    if (min_ms > max_ms)
+        min_ms = max_ms;
+    *min_ns = (guint64)min_ms * 1000000u;
+    *max_ns = (guint64)max_ms * 1000000u;
+}
+
 static void tcpprobe_init(void)
 {
     tcpprobe_render_init();
@@ -284,6 +305,7 @@ static void tcpprobe_init(void)
     cfg.keepalive_interval_ns = (guint64)pref_keepalive_interval * 1000000000u;
     cfg.keepalive_probes = pref_keepalive_probes;
     cfg.invalid_ratelimit_ns = (guint64)pref_invalid_ratelimit_ms * 1000000u;
+    rto_bounds_ns(&cfg.rto_min_ns, &cfg.rto_max_ns);
     tcpprobe_results_init(&cfg);
 }
 
@@ -313,6 +335,22 @@ static void register_preferences(void)
                                    "Unanswered keep-alives before the connection is reset "
                                    "(Linux tcp_keepalive_probes: 9)",
                                    10, &pref_keepalive_probes);
+    prefs_register_uint_preference(prefs, "rto_min", "Prober's minimum RTO (ms)",
+                                   "Minimum retransmission timeout of the side that probes (Linux: 200; "
+                                   "tcp_rto_min_us, or a route's rto_min: ip route ... rto_min). Its persist "
+                                   "timer never fires sooner. Where the capture shows the round trip (the "
+                                   "handshake, or data and ACKs both ways), a first probe into a zero window "
+                                   "that comes far later than RTT + this is read as a keep-alive, sooner as a "
+                                   "persist probe (tentatively, until later probes settle it). "
+                                   "0: 200; above the maximum: the maximum.",
+                                   10, &pref_rto_min_ms);
+    prefs_register_uint_preference(prefs, "rto_max", "Prober's maximum RTO (ms)",
+                                   "Maximum retransmission timeout of the side that probes (Linux: 120000; "
+                                   "tcp_rto_max_ms). Its persist timer stops doubling there, so probes at a "
+                                   "constant interval near it (5/6 of it or more) are not read as a keep-alive "
+                                   "timer's; it also caps how long a persist prober may stay silent before "
+                                   "it counts as stopped. 0: 120000.",
+                                   10, &pref_rto_max_ms);
     prefs_register_uint_preference(prefs, "invalid_ratelimit", "Peer's reply rate limit (ms)",
                                    "Minimum time between the probed side's replies to out-of-window "
                                    "segments (Linux tcp_invalid_ratelimit: 500); probes sooner than this "

@@ -4,6 +4,9 @@
 
 mod common;
 
+use std::collections::BTreeMap;
+use std::path::Path;
+
 use common::*;
 
 fn check(name: &str) {
@@ -144,4 +147,140 @@ fn tentative_in_one_pass_refined_in_two() {
             r[1]
         );
     }
+}
+
+/// Frame -> (verdict, reason, tentative) of every frame with a verdict.
+fn verdicts(tshark: &Tshark, cap: &Path, extra: &[&str]) -> BTreeMap<u64, [String; 3]> {
+    tshark
+        .fields(
+            cap,
+            extra,
+            &[
+                "frame.number",
+                "tcpprobe.verdict",
+                "tcpprobe.reason",
+                "tcpprobe.tentative",
+            ],
+        )
+        .into_iter()
+        .filter(|r| !r[1].is_empty())
+        .map(|r| {
+            let frame = r[0].parse().expect("frame number");
+            (frame, [r[1].clone(), r[2].clone(), r[3].clone()])
+        })
+        .collect()
+}
+
+fn row(verdict: &str, reason: &str, tentative: &str) -> [String; 3] {
+    [verdict, reason, tentative].map(String::from)
+}
+
+/// persist_rto_2s was made with tcp_rto_min_us = 2 s: its first persist probe comes 2 s after the
+/// window closed. With Linux's 200 ms minimum RTO that is far beyond a persist timer on a
+/// loopback round trip, so a single pass takes it for a keep-alive (tentatively); told the
+/// prober's real minimum RTO, it reads a persist probe, as the kernel's counters say. The later,
+/// doubled intervals settle the series either way, so `-2` is the same with and without.
+#[test]
+fn rto_min_preference_reads_the_first_probe_of_a_slow_persist_timer() {
+    let tshark = Tshark::new();
+    let cap = tshark.stage(&bundled_kernel_dir().join("persist_rto_2s.pcap"));
+    let truth = KernelCapture::load(&bundled_kernel_dir(), "persist_rto_2s");
+    assert_eq!((truth.win_probes, truth.keep_alives), (3, 0));
+    let rto_min = ["-o", "tcpprobe.rto_min:2000"];
+
+    let linux = verdicts(&tshark, &cap, &[]);
+    assert_eq!(
+        linux[&8],
+        row(KEEP_ALIVE, "5", "1"),
+        "long idle in a zero window"
+    );
+    assert_eq!(linux[&9][0], KEEP_ALIVE_ACK);
+    let told = verdicts(&tshark, &cap, &rto_min);
+    assert_eq!(
+        told[&8],
+        row(ZERO_WINDOW_PROBE, "1", "1"),
+        "peer window zero"
+    );
+    assert_eq!(told[&9][0], ZERO_WINDOW_PROBE_ACK);
+    let probes = told.values().filter(|v| v[0] == ZERO_WINDOW_PROBE).count();
+    assert_eq!(probes as u64, truth.win_probes, "{told:?}");
+    assert!(told.values().all(|v| v[0] != KEEP_ALIVE), "{told:?}");
+    for (frame, v) in &linux {
+        if *frame != 8 && *frame != 9 {
+            assert_eq!(
+                &told[frame], v,
+                "frame {frame}: only the first probe and its ACK"
+            );
+        }
+    }
+    assert_eq!(
+        verdicts(&tshark, &cap, &["-2"]),
+        verdicts(&tshark, &cap, &["-2", rto_min[0], rto_min[1]]),
+        "-2: the doubling settles the series whatever the minimum RTO"
+    );
+
+    // Values without a meaning are read as Linux would run: 0 is the default, 200 ms (here it
+    // reads as a zero minimum would: this only shows that 0 is taken); a minimum above the
+    // maximum is the maximum: 600 ms, whose 3 x (RTT + 600 ms) the 2 s gap exceeds, where 5 s
+    // alone would not.
+    assert_eq!(
+        verdicts(&tshark, &cap, &["-o", "tcpprobe.rto_min:0"]),
+        linux
+    );
+    assert_eq!(
+        verdicts(&tshark, &cap, &["-o", "tcpprobe.rto_min:5000"])[&8][0],
+        ZERO_WINDOW_PROBE
+    );
+    let above_max = ["-o", "tcpprobe.rto_min:5000", "-o", "tcpprobe.rto_max:600"];
+    assert_eq!(verdicts(&tshark, &cap, &above_max)[&8][0], KEEP_ALIVE);
+}
+
+/// keepalive_doubled_once: keep-alives into a zero window every 2 s (the kernel counted 4
+/// keep-alives, no persist probe; its tcp_rto_max_ms was Linux's 120 s). A constant interval is a
+/// keep-alive timer's only below the region where a persist timer stops doubling (5/6 of the
+/// maximum RTO): told, wrongly, that the prober's maximum RTO is 2 s, tcpprobe must read the
+/// constant 2 s intervals as a persist timer at its cap.
+#[test]
+fn rto_max_preference_decides_whether_a_constant_interval_is_a_keep_alive_timer() {
+    let tshark = Tshark::new();
+    let cap = tshark.stage(&bundled_kernel_dir().join("keepalive_doubled_once.pcap"));
+    let truth = KernelCapture::load(&bundled_kernel_dir(), "keepalive_doubled_once");
+    assert_eq!((truth.win_probes, truth.keep_alives), (0, 4));
+    // Every note of every summary (Tshark::fields keeps only a field's first occurrence).
+    let notes = |extra: &[&str]| -> String {
+        let mut args = vec!["-r", cap.to_str().unwrap(), "-2", "-T", "fields"];
+        args.extend(["-e", "tcpprobe.summary.note"]);
+        args.extend_from_slice(extra);
+        tshark.run(&args)
+    };
+    const CONSTANT: &str = "constant interval: keep-alive timer";
+
+    let linux = verdicts(&tshark, &cap, &["-2"]);
+    let keep_alives = linux.values().filter(|v| v[0] == KEEP_ALIVE).count();
+    assert_eq!(keep_alives as u64, truth.keep_alives, "{linux:?}");
+    for frame in [12, 14] {
+        assert_eq!(linux[&frame], row(KEEP_ALIVE, "6", "0"), "frame {frame}");
+    }
+    assert!(notes(&[]).contains(CONSTANT));
+
+    let low = ["-o", "tcpprobe.rto_max:2000"];
+    let told = verdicts(&tshark, &cap, &["-2", low[0], low[1]]);
+    for frame in [12, 14] {
+        assert_eq!(
+            told[&frame],
+            row(ZERO_WINDOW_PROBE, "4", "1"),
+            "frame {frame}: continues the series of the doubled interval before it"
+        );
+    }
+    assert!(!notes(&low).contains(CONSTANT), "{}", notes(&low));
+    // Below the interval's region (2 s < 5/6 of 3 s) it is the keep-alive timer's again.
+    assert_eq!(
+        verdicts(&tshark, &cap, &["-2", "-o", "tcpprobe.rto_max:3000"]),
+        linux
+    );
+    // 0 is Linux's default, 120 s, not a cap at 0.
+    assert_eq!(
+        verdicts(&tshark, &cap, &["-2", "-o", "tcpprobe.rto_max:0"]),
+        linux
+    );
 }
