@@ -171,6 +171,15 @@ fn verdicts(tshark: &Tshark, cap: &Path, extra: &[&str]) -> BTreeMap<u64, [Strin
         .collect()
 }
 
+/// Every note of every episode summary under `-2` (Tshark::fields keeps only a field's first
+/// occurrence).
+fn summary_notes(tshark: &Tshark, cap: &Path, extra: &[&str]) -> String {
+    let mut args = vec!["-r", cap.to_str().unwrap(), "-2", "-T", "fields"];
+    args.extend(["-e", "tcpprobe.summary.note"]);
+    args.extend_from_slice(extra);
+    tshark.run(&args)
+}
+
 fn row(verdict: &str, reason: &str, tentative: &str) -> [String; 3] {
     [verdict, reason, tentative].map(String::from)
 }
@@ -179,7 +188,8 @@ fn row(verdict: &str, reason: &str, tentative: &str) -> [String; 3] {
 /// window closed. With Linux's 200 ms minimum RTO that is far beyond a persist timer on a
 /// loopback round trip, so a single pass takes it for a keep-alive (tentatively); told the
 /// prober's real minimum RTO, it reads a persist probe, as the kernel's counters say. The later,
-/// doubled intervals settle the series either way, so `-2` is the same with and without.
+/// doubled intervals settle the verdicts either way, so `-2`'s are the same with and without; not
+/// the episode's summary, though.
 #[test]
 fn rto_min_preference_reads_the_first_probe_of_a_slow_persist_timer() {
     let tshark = Tshark::new();
@@ -218,6 +228,12 @@ fn rto_min_preference_reads_the_first_probe_of_a_slow_persist_timer() {
         verdicts(&tshark, &cap, &["-2", rto_min[0], rto_min[1]]),
         "-2: the doubling settles the series whatever the minimum RTO"
     );
+    // But the keep-alive reading of the first probe leaves a note in the episode's summary, even
+    // in -2: its 2 s idle time against the expected 7200 s. Told the minimum RTO, none.
+    let notes = |extra: &[&str]| summary_notes(&tshark, &cap, extra);
+    const DIFFERS: &str = "keep-alive timing differs from the expected settings";
+    assert!(notes(&[]).contains(DIFFERS), "{}", notes(&[]));
+    assert!(!notes(&rto_min).contains(DIFFERS), "{}", notes(&rto_min));
 
     // Values without a meaning are read as Linux would run: 0 is the default, 200 ms (here it
     // reads as a zero minimum would: this only shows that 0 is taken); a minimum above the
@@ -246,13 +262,7 @@ fn rto_max_preference_decides_whether_a_constant_interval_is_a_keep_alive_timer(
     let cap = tshark.stage(&bundled_kernel_dir().join("keepalive_doubled_once.pcap"));
     let truth = KernelCapture::load(&bundled_kernel_dir(), "keepalive_doubled_once");
     assert_eq!((truth.win_probes, truth.keep_alives), (0, 4));
-    // Every note of every summary (Tshark::fields keeps only a field's first occurrence).
-    let notes = |extra: &[&str]| -> String {
-        let mut args = vec!["-r", cap.to_str().unwrap(), "-2", "-T", "fields"];
-        args.extend(["-e", "tcpprobe.summary.note"]);
-        args.extend_from_slice(extra);
-        tshark.run(&args)
-    };
+    let notes = |extra: &[&str]| summary_notes(&tshark, &cap, extra);
     const CONSTANT: &str = "constant interval: keep-alive timer";
 
     let linux = verdicts(&tshark, &cap, &["-2"]);
