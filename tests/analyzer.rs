@@ -1,8 +1,10 @@
 //! The standalone analyzer (`cli/`, binary `tcpprobe`) against the plugin: for every capture in
 //! tests/captures and ../shared/captures, the analyzer's whole-capture verdicts (`--frames`)
-//! equal the plugin's under `tshark -2`, frame by frame. And the same kernel scenario captured on
-//! lo (Ethernet), with `-i any` (Linux cooked v1 and v2) and with a small snap length gives the
-//! same verdicts (needs root; TCPPROBE_SKIP_NETNS=1 leaves it out, README "Tests").
+//! equal the plugin's under `tshark -2`, frame by frame; on the kernel captures also under other
+//! RTO bounds (the analyzer's `Options::config`, the plugin's `rto_min`/`rto_max`). And the same
+//! kernel scenario captured on lo (Ethernet), with `-i any` (Linux cooked v1 and v2) and with a
+//! small snap length gives the same verdicts (needs root; TCPPROBE_SKIP_NETNS=1 leaves it out,
+//! README "Tests").
 //!
 //! From tests/common (being restructured elsewhere): only `Tshark::new`, `Tshark::stage` and
 //! `Tshark::run_raw` (tshark as `nobody` with the built plugin), `repo` and `is_root`.
@@ -13,17 +15,18 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{is_root, repo, Tshark};
-use tcpprobe_cli::{analyze_path, field_name, Options};
+use tcpprobe_cli::{analyze_path, field_name, Config, Options};
 
 /// The plugin's verdicts under `tshark -2`: (frame, class name), frames without one left out.
 fn plugin_verdicts(tshark: &Tshark, capture: &Path) -> Vec<(u64, String)> {
+    plugin_verdicts_with(tshark, capture, &[])
+}
+
+/// The same, with more tshark arguments (preferences).
+fn plugin_verdicts_with(tshark: &Tshark, capture: &Path, extra: &[&str]) -> Vec<(u64, String)> {
     let staged = tshark.stage(capture);
-    let out = tshark.run_raw(&[
-        "-r",
-        staged.to_str().unwrap(),
-        "-2",
-        "-T",
-        "fields",
+    let mut args = vec!["-r", staged.to_str().unwrap(), "-2", "-T", "fields"];
+    args.extend([
         "-E",
         "separator=\t",
         "-e",
@@ -31,6 +34,8 @@ fn plugin_verdicts(tshark: &Tshark, capture: &Path) -> Vec<(u64, String)> {
         "-e",
         "tcpprobe.verdict",
     ]);
+    args.extend_from_slice(extra);
+    let out = tshark.run_raw(&args);
     // A truncated capture makes tshark exit non-zero after printing every frame it read; what it
     // printed is what is compared (the analyzer reads the same frames and reports the error).
     let stdout = String::from_utf8(out.stdout).expect("tshark prints UTF-8");
@@ -52,11 +57,16 @@ fn plugin_verdicts(tshark: &Tshark, capture: &Path) -> Vec<(u64, String)> {
 }
 
 fn analyzer_verdicts(capture: &Path) -> Vec<(u64, String)> {
+    analyzer_verdicts_with(capture, Config::default())
+}
+
+fn analyzer_verdicts_with(capture: &Path, config: Config) -> Vec<(u64, String)> {
     let a = analyze_path(
         capture,
         Options {
             verdicts: true,
-            plot: false,
+            config,
+            ..Options::default()
         },
         |_| {},
     )
@@ -134,6 +144,55 @@ fn analyzer_frames_equal_the_plugin_under_tshark_2() {
     );
     // Not vacuous: the captures hold hundreds of verdicts.
     assert!(verdicts > 300, "only {verdicts} verdicts compared");
+}
+
+/// The analyzer's RTO settings (`--rto-min-ms`, `--rto-max-ms`) and the plugin's preferences
+/// (`rto_min`, `rto_max`) are one setting: on every kernel capture, with bounds that change
+/// verdicts (keepalive_doubled_once's constant 2 s intervals under a 2 s maximum), the analyzer
+/// equals the plugin under `tshark -2`.
+#[test]
+fn rto_settings_agree_with_the_plugin_preferences() {
+    let tshark = Tshark::new();
+    let captures = captures_in(&repo().join("tests/captures/kernel"));
+    let mut failures = Vec::new();
+    let mut changed = Vec::new();
+    for (min_ms, max_ms) in [(2000u64, 120_000u64), (200, 2000), (1000, 1000)] {
+        let config = Config {
+            rto_min_ns: min_ms * 1_000_000,
+            rto_max_ns: max_ms * 1_000_000,
+            ..Config::default()
+        };
+        let (min, max) = (
+            format!("tcpprobe.rto_min:{min_ms}"),
+            format!("tcpprobe.rto_max:{max_ms}"),
+        );
+        for cap in &captures {
+            let want = plugin_verdicts_with(&tshark, cap, &["-o", &min, "-o", &max]);
+            let got = analyzer_verdicts_with(cap, config);
+            let d = differences(&want, &got);
+            if !d.is_empty() {
+                failures.push(format!(
+                    "{} ({min_ms} ms, {max_ms} ms):\n  {}",
+                    cap.display(),
+                    d.join("\n  ")
+                ));
+            }
+            if got != analyzer_verdicts(cap) {
+                changed.push(format!("{} ({min_ms}, {max_ms})", cap.display()));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "the analyzer differs from the plugin (tshark -2) under the same RTO bounds:\n{}",
+        failures.join("\n")
+    );
+    assert!(
+        changed
+            .iter()
+            .any(|c| c.contains("keepalive_doubled_once.pcap (200, 2000)")),
+        "no verdict changed: {changed:?}"
+    );
 }
 
 #[test]

@@ -16,7 +16,8 @@ use std::path::Path;
 
 pub use analyze::{field_name, Analyzer, EpisodeRecord, FrameVerdict, Summary};
 pub use read::{FrameReader, ReadError};
-use tcpprobe_core::Config;
+/// The classifier's settings, as [`Options::config`] takes them.
+pub use tcpprobe_core::Config;
 
 /// Everything one file gave.
 #[derive(Debug)]
@@ -34,13 +35,15 @@ pub struct FileAnalysis {
     pub bytes: u64,
 }
 
-/// What to collect.
+/// What to collect, and what to expect of the probers.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
     /// Keep every verdict (for `--frames`).
     pub verdicts: bool,
     /// Keep the probed side's window for each episode (for `--plot`).
     pub plot: bool,
+    /// The classifier's settings (`--rto-min-ms`, `--rto-max-ms`; the rest Linux's defaults).
+    pub config: Config,
 }
 
 /// Analyses one file; `progress` is called with the bytes read so far, now and then.
@@ -74,7 +77,7 @@ pub fn analyze_path_with(
         what: format!("cannot open: {e}"),
     })?;
     let mut reader = FrameReader::new(file)?;
-    let mut analyzer = Analyzer::new(Config::default(), options.plot);
+    let mut analyzer = Analyzer::new(options.config, options.plot);
     let result = reader.for_each(|frame| {
         analyzer.frame(&frame);
         analyzer.take_final().for_each(|v| verdict(&v));

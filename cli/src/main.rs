@@ -8,9 +8,12 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use clap::Parser;
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
-use tcpprobe_cli::{analyze_path, field_name, plot, report, FileAnalysis, Options, ReadError};
+use tcpprobe_cli::{
+    analyze_path, field_name, plot, report, Config, FileAnalysis, Options, ReadError,
+};
 
 /// Files smaller than this get no progress bar.
 const PROGRESS_MIN_BYTES: u64 = 32 << 20;
@@ -56,10 +59,57 @@ struct Args {
     /// No progress bar, even on a terminal
     #[arg(long, short = 'q')]
     quiet: bool,
+
+    /// The probers' minimum RTO in ms, if known (Linux: tcp_rto_min_us, a route's rto_min)
+    ///
+    /// A persist timer never fires sooner. Where the capture shows the round trip (the handshake,
+    /// or data and ACKs both ways), a first probe into a zero window far later than RTT + this
+    /// reads as a keep-alive, sooner as a persist probe, until later probes settle it. At least 1,
+    /// at most --rto-max-ms.
+    #[arg(long, value_name = "MS", default_value_t = default_ms(Config::default().rto_min_ns),
+          value_parser = clap::value_parser!(u32).range(1..))]
+    rto_min_ms: u32,
+
+    /// The probers' maximum RTO in ms, if known (Linux: tcp_rto_max_ms)
+    ///
+    /// A persist timer stops doubling there, so probes at a constant interval near it (5/6 of it
+    /// or more) do not read as a keep-alive timer's; it also caps how long a persist prober may
+    /// stay silent before it counts as stopped. At least 1.
+    #[arg(long, value_name = "MS", default_value_t = default_ms(Config::default().rto_max_ns),
+          value_parser = clap::value_parser!(u32).range(1..))]
+    rto_max_ms: u32,
+}
+
+/// A default of the core's, in whole ms.
+fn default_ms(ns: u64) -> u32 {
+    u32::try_from(ns / 1_000_000).unwrap_or(u32::MAX)
+}
+
+impl Args {
+    /// The classifier's settings: Linux's defaults but the RTO bounds.
+    fn config(&self) -> Config {
+        Config {
+            rto_min_ns: u64::from(self.rto_min_ms) * 1_000_000,
+            rto_max_ns: u64::from(self.rto_max_ms) * 1_000_000,
+            ..Config::default()
+        }
+    }
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if args.rto_min_ms > args.rto_max_ms {
+        Args::command()
+            .error(
+                ErrorKind::ArgumentConflict,
+                format!(
+                    "--rto-min-ms {} is above --rto-max-ms {}: the minimum RTO must not exceed \
+                     the maximum",
+                    args.rto_min_ms, args.rto_max_ms
+                ),
+            )
+            .exit();
+    }
     if let Some(p) = &args.plot {
         let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
         if !matches!(ext, "svg" | "html" | "htm") {
@@ -74,6 +124,7 @@ fn main() -> ExitCode {
         // One file with --frames streams its lines; several are collected per file.
         verdicts: args.frames && args.files.len() > 1,
         plot: args.plot.is_some(),
+        config: args.config(),
     };
     let show_progress = !args.quiet && io::stderr().is_terminal();
     let multi = MultiProgress::new();

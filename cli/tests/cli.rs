@@ -253,3 +253,102 @@ fn help_names_the_outputs() {
     // No file: usage error, status 2.
     assert_eq!(run(&[]).status.code(), Some(2));
 }
+
+/// --rto-min-ms and --rto-max-ms reach the classifier. persist_rto_2s (made with tcp_rto_min_us
+/// 2 s; the kernel counted 3 persist probes, no keep-alive): under Linux's 200 ms its first probe,
+/// 2 s into the zero window, is first taken for a keep-alive, which leaves a keep-alive note on the
+/// episode; told 2000 ms, none. keepalive_doubled_once (keep-alives every 2 s into a zero window,
+/// Linux's 120 s maximum RTO): told a maximum of 2000 ms, the constant 2 s intervals are a
+/// persist timer at its cap, no longer keep-alives.
+#[test]
+fn rto_flags_change_the_reading() {
+    let text = |args: &[&str]| {
+        let out = run(args);
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    const DIFFERS: &str = "consistent with: keep-alive timing differs from the expected settings";
+    let slow = kernel("persist_rto_2s.pcap");
+    let slow = slow.to_str().unwrap();
+    assert!(text(&[slow]).contains(DIFFERS));
+    let told = text(&["--rto-min-ms", "2000", slow]);
+    assert!(!told.contains(DIFFERS), "{told}");
+    assert!(
+        told.contains("consistent with: persist timer backoff"),
+        "{told}"
+    );
+
+    let ka = kernel("keepalive_doubled_once.pcap");
+    let ka = ka.to_str().unwrap();
+    let class_of = |frames: &str, frame: &str| {
+        frames
+            .lines()
+            .find_map(|l| {
+                let mut cols = l.split('\t');
+                (cols.next() == Some(frame)).then(|| cols.next().unwrap().to_string())
+            })
+            .unwrap_or_else(|| panic!("no frame {frame} in\n{frames}"))
+    };
+    let linux = text(&["--frames", ka]);
+    let capped = text(&["--frames", "--rto-max-ms", "2000", ka]);
+    for frame in ["12", "14"] {
+        assert_eq!(class_of(&linux, frame), "keep_alive", "{linux}");
+        assert_eq!(class_of(&capped, frame), "zero_window_probe", "{capped}");
+    }
+    // The defaults are Linux's: naming them changes nothing.
+    assert_eq!(
+        text(&[
+            "--frames",
+            "--rto-min-ms",
+            "200",
+            "--rto-max-ms",
+            "120000",
+            ka
+        ]),
+        linux
+    );
+}
+
+/// Values without a meaning are refused as bad usage (status 2), saying which.
+#[test]
+fn rto_flags_are_checked() {
+    let cap = kernel("persist_v4.pcap");
+    let cap = cap.to_str().unwrap();
+    for (args, words) in [
+        (vec!["--rto-min-ms", "0"], ["--rto-min-ms", "0"]),
+        (vec!["--rto-max-ms", "0"], ["--rto-max-ms", "0"]),
+        (vec!["--rto-min-ms=-5"], ["--rto-min-ms", "-5"]),
+        (vec!["--rto-max-ms", "2 s"], ["--rto-max-ms", "2 s"]),
+        (
+            vec!["--rto-min-ms", "3000", "--rto-max-ms", "2000"],
+            ["--rto-min-ms 3000 is above", "--rto-max-ms 2000"],
+        ),
+        (
+            vec!["--rto-min-ms", "130000"],
+            ["--rto-min-ms 130000 is above", "120000"],
+        ),
+    ] {
+        let mut all = args.clone();
+        all.push(cap);
+        let out = run(&all);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{all:?}: {err}");
+        assert!(out.stdout.is_empty(), "{all:?}: output despite bad usage");
+        for w in words {
+            assert!(err.contains(w), "{all:?}: stderr lacks {w:?}:\n{err}");
+        }
+    }
+    // The minimum may equal the maximum.
+    assert!(run(&["--rto-min-ms", "1000", "--rto-max-ms", "1000", cap])
+        .status
+        .success());
+    let help = String::from_utf8(run(&["--help"]).stdout).unwrap();
+    for w in [
+        "--rto-min-ms",
+        "tcp_rto_min_us",
+        "--rto-max-ms",
+        "tcp_rto_max_ms",
+    ] {
+        assert!(help.contains(w), "--help lacks {w}");
+    }
+}
