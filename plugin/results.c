@@ -138,6 +138,9 @@ static void apply_events(packet_info *pinfo, frame_result_t *here)
             r->verdict.verdict_class = e.verdict_class;
             r->verdict.reason = e.reason;
             r->verdict.tentative = 0;
+            /* Keep-alive timing checks belong to keep-alives only. */
+            if (e.verdict_class != TCPPROBE_CLASS_KEEP_ALIVE)
+                r->verdict.keepalive_mismatch = 0;
             break;
         case TCPPROBE_EVENT_RECOGNISED:
             /* An earlier frame, dissected without a verdict: it gets one now, for every later

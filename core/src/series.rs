@@ -169,6 +169,10 @@ pub(crate) fn record_probe(
     if !v.tentative && !run.settled {
         // The first verdict with timing evidence decides the earlier tentative ones.
         run.settled = true;
+        // A keep-alive reading that did not stand leaves no keep-alive settings note.
+        if v.class != Class::KeepAlive {
+            run.ep.keepalive_mismatch = 0;
+        }
         for (packet, was) in run.tentative.drain(..) {
             let is_reply = matches!(was, Class::ZeroWindowProbeAck | Class::KeepAliveAck);
             let class = if is_reply { v.class.reply() } else { v.class };
