@@ -50,6 +50,7 @@ extern int hf_unanswered;
 extern int hf_tentative;
 extern int hf_revised_from;
 extern int hf_recognised_in;
+extern int hf_evicted;
 extern int hf_keepalive_mismatch;
 extern int hf_summary;
 extern int hf_summary_kind;
@@ -82,12 +83,14 @@ extern expert_field ei_unanswered;
 extern expert_field ei_episode_note;
 extern expert_field ei_episode_detail;
 extern expert_field ei_after_episode;
+extern expert_field ei_connection_limit;
 
 /* Preferences (Edit > Preferences > Protocols > tcpprobe); expert texts quote the first three. */
 extern guint pref_keepalive_time;
 extern guint pref_keepalive_interval;
 extern guint pref_keepalive_probes;
 extern guint pref_invalid_ratelimit_ms;
+extern guint pref_max_connections;
 extern tcpprobe_pref_bool pref_rewrite_info;
 
 /* The dissector that register.c registers as a postdissector (shim.c). */
@@ -107,6 +110,8 @@ typedef struct {
     guint64 ended[2];    /* ids of episodes that ended in this segment; 0 = none */
     guint64 refers_to;   /* an episode that ended earlier and that this segment tells more about
                             (the prober's RST after the window reopened); 0 = none */
+    guint64 evicted;     /* this segment made the classifier forget connections (the limit): how
+                            many so far; 0 = none */
 } frame_result_t;
 
 /* Who probed whom in an episode, from its first probe's frame (Wireshark's view of the frame's
@@ -150,6 +155,9 @@ guint64 tcpprobe_results_capture_end_ns(void);
 
 /* The capture's first frame's time (what Wireshark's relative times count from). */
 guint64 tcpprobe_results_capture_start_ns(void);
+
+/* The first frame whose segment made the classifier forget connections; 0 = none yet. */
+guint32 tcpprobe_results_first_eviction(void);
 
 /* Who probed whom in an episode, or NULL. */
 const episode_context_t *tcpprobe_results_episode_context(guint64 id);

@@ -51,6 +51,7 @@ int hf_unanswered = -1;
 int hf_tentative = -1;
 int hf_revised_from = -1;
 int hf_recognised_in = -1;
+int hf_evicted = -1;
 int hf_keepalive_mismatch = -1;
 int hf_summary = -1;
 int hf_summary_kind = -1;
@@ -84,6 +85,7 @@ expert_field ei_unanswered;
 expert_field ei_episode_note;
 expert_field ei_episode_detail;
 expert_field ei_after_episode;
+expert_field ei_connection_limit;
 
 /* ---- preferences (Edit > Preferences > Protocols > tcpprobe) ---- */
 
@@ -100,6 +102,8 @@ tcpprobe_pref_bool pref_rewrite_info = TRUE;
 #define RTO_MAX_DEFAULT_MS 120000
 static guint pref_rto_min_ms = RTO_MIN_DEFAULT_MS;
 static guint pref_rto_max_ms = RTO_MAX_DEFAULT_MS;
+#define MAX_CONNECTIONS_DEFAULT 1000000
+guint pref_max_connections = MAX_CONNECTIONS_DEFAULT;
 
 /* ---- value_strings of the enum fields, from the core's texts ---- */
 
@@ -211,6 +215,11 @@ static hf_register_info hf[] = {
                      "refined with tshark -2 and in the GUI)", HFILL}},
     {&hf_revised_from, {"Revised from", "tcpprobe.revised_from", FT_UINT8, BASE_DEC, VALS(revised_from_vals),
                         0x0, "The tentative class that the series' timing overturned", HFILL}},
+    {&hf_evicted, {"Connections forgotten so far (connection limit)", "tcpprobe.evicted", FT_UINT64, BASE_DEC,
+                   NULL, 0x0,
+                   "tcpprobe follows at most the preference's number of connections; this segment made it "
+                   "forget the least recently active ones. Their later segments are judged as in a capture "
+                   "that begins mid-stream", HFILL}},
     {&hf_recognised_in, {"Recognised in frame", "tcpprobe.recognised_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0,
                          "The reply that showed this was a probe: the capture began mid-stream, and nothing "
                          "before it told the sender's SND.UNA (a single pass cannot label this frame; tshark "
@@ -276,6 +285,9 @@ static ei_register_info ei[] = {
                           "What an episode's timing is consistent with (normal timer behaviour)", EXPFILL}},
     {&ei_after_episode, {"tcpprobe.expert.after_episode", PI_SEQUENCE, PI_NOTE,
                          "A segment that explains how an earlier episode ended", EXPFILL}},
+    {&ei_connection_limit, {"tcpprobe.expert.connection_limit", PI_SEQUENCE, PI_WARN,
+                            "Connection limit reached: tcpprobe forgot the least recently active connections",
+                            EXPFILL}},
 };
 
 /* ---- lifecycle: state lives per capture file ---- */
@@ -306,6 +318,7 @@ static void tcpprobe_init(void)
     cfg.keepalive_probes = pref_keepalive_probes;
     cfg.invalid_ratelimit_ns = (guint64)pref_invalid_ratelimit_ms * 1000000u;
     rto_bounds_ns(&cfg.rto_min_ns, &cfg.rto_max_ns);
+    cfg.max_connections = pref_max_connections ? pref_max_connections : MAX_CONNECTIONS_DEFAULT;
     tcpprobe_results_init(&cfg);
 }
 
@@ -356,6 +369,13 @@ static void register_preferences(void)
                                    "segments (Linux tcp_invalid_ratelimit: 500); probes sooner than this "
                                    "after a reply may go unanswered on purpose",
                                    10, &pref_invalid_ratelimit_ms);
+    prefs_register_uint_preference(prefs, "max_connections", "Connections followed at most",
+                                   "Beyond this many connections tcpprobe forgets the least recently active "
+                                   "ones (an expert warning says so on the first such frame); their later "
+                                   "segments are judged as in a capture that begins mid-stream. About 64 "
+                                   "bytes a connection, more with a closed window or probes: 1000000 is "
+                                   "about 100 MB. 0: 1000000.",
+                                   10, &pref_max_connections);
     prefs_register_bool_preference(prefs, "rewrite_info", "Correct the Info column",
                                    "Replace Wireshark's [TCP Keep-Alive]/[TCP ZeroWindowProbe] labels in the "
                                    "Info column with tcpprobe's verdict",

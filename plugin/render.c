@@ -240,12 +240,14 @@ static void add_items(proto_tree *tcp_tree, tvbuff_t *tvb, packet_info *pinfo, c
     const char *class_name = tcpprobe_class_name(cls);
     const char *reason = tcpprobe_reason_description(v->reason);
 
-    /* A segment with neither a verdict nor a Wireshark label is here only to end an episode, or to
-     * tell more about one that ended before it. */
+    /* A segment with neither a verdict nor a Wireshark label is here only to end an episode, to
+     * tell more about one that ended before it, or to say that connections were forgotten. */
     gboolean only_ends = cls == TCPPROBE_CLASS_NONE && r->ws_labels == 0;
     proto_item *top = proto_tree_add_item(tcp_tree, proto_tcpprobe, tvb, 0, 0, ENC_NA);
     proto_item_set_generated(top);
-    if (only_ends && r->ended[0] == 0 && r->refers_to)
+    if (only_ends && r->ended[0] == 0 && !r->refers_to && r->evicted)
+        proto_item_append_text(top, ": connection limit reached");
+    else if (only_ends && r->ended[0] == 0 && r->refers_to)
         proto_item_append_text(top, ": explains episode %u", (guint)r->refers_to);
     else if (only_ends)
         proto_item_append_text(top, ": ends an episode");
@@ -270,6 +272,17 @@ static void add_items(proto_tree *tcp_tree, tvbuff_t *tvb, packet_info *pinfo, c
     }
     if (r->refers_to)
         add_summary_link(tree, tvb, pinfo, r->refers_to);
+    if (r->evicted) {
+        ti = proto_tree_add_uint64(tree, hf_evicted, tvb, 0, 0, r->evicted);
+        proto_item_set_generated(ti);
+        if (tcpprobe_results_first_eviction() == pinfo->num)
+            expert_add_info_format(pinfo, ti, &ei_connection_limit,
+                                   "Connection limit reached (%u): tcpprobe forgot the least recently "
+                                   "active connections; their later segments are judged as in a capture "
+                                   "that begins mid-stream (Preferences > tcpprobe > Connections followed "
+                                   "at most)",
+                                   pref_max_connections);
+    }
     if (v->has_episode && PINFO_FD_VISITED(pinfo)) {
         const tcpprobe_episode *ep = tcpprobe_results_episode(v->episode);
         if (ep && ep->end_cause == 0 && ep->last_packet == pinfo->num)

@@ -33,6 +33,8 @@ static wmem_map_t *contexts;
 static guint64 capture_end_ns;
 /* The first frame's time, what relative times count from; known once a frame was classified. */
 static guint64 capture_start_ns;
+/* The first frame that made the classifier forget connections (the connection limit). */
+static guint32 first_eviction;
 
 frame_result_t *tcpprobe_results_of_frame(guint64 packet)
 {
@@ -54,6 +56,11 @@ const tcpprobe_episode *tcpprobe_results_episode(guint64 id)
 guint64 tcpprobe_results_capture_end_ns(void)
 {
     return capture_end_ns;
+}
+
+guint32 tcpprobe_results_first_eviction(void)
+{
+    return first_eviction;
 }
 
 guint64 tcpprobe_results_capture_start_ns(void)
@@ -153,6 +160,11 @@ static void apply_events(packet_info *pinfo, frame_result_t *here)
             r->verdict = e.verdict;
             r->recognised_in = (guint32)packet;
             break;
+        case TCPPROBE_EVENT_EVICTED:
+            here->evicted = e.evicted;
+            if (!first_eviction)
+                first_eviction = (guint32)packet;
+            break;
         case TCPPROBE_EVENT_UNANSWERED:
             r = probe_of_frame(e.packet);
             if (r)
@@ -191,7 +203,7 @@ frame_result_t *tcpprobe_results_classify(tvbuff_t *tvb, packet_info *pinfo, gbo
     r.ws_labels_known = (guint8)labels_known;
     r.ws_labels = labels;
     if (r.verdict.verdict_class == TCPPROBE_CLASS_NONE && r.ws_labels == 0 && r.ended[0] == 0 &&
-        r.refers_to == 0)
+        r.refers_to == 0 && r.evicted == 0)
         return NULL;
     frame_result_t *stored = wmem_new(wmem_file_scope(), frame_result_t);
     *stored = r;
@@ -216,6 +228,7 @@ void tcpprobe_results_init(const tcpprobe_config *cfg)
         tcpprobe_classifier_configure(classifier, cfg);
     capture_end_ns = 0;
     capture_start_ns = 0;
+    first_eviction = 0;
 }
 
 void tcpprobe_results_cleanup(void)

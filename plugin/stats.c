@@ -24,6 +24,13 @@
 
 static int tcpprobe_tap = -1;
 
+/* What tcpprobe's tap carries: an episode's snapshot, or (episode NULL) how many connections the
+ * connection limit made the classifier forget so far. */
+typedef struct {
+    const tcpprobe_episode *episode;
+    guint64 evicted;
+} tap_item_t;
+
 #define STALLS_TABLE "Zero-window episodes and keep-alive series"
 
 enum {
@@ -163,20 +170,41 @@ static void episode_row(const tcpprobe_episode *ep, stat_tap_table_item_type *ro
     row[COL_NOTES] = string_item(g_string_free(s, FALSE));
 }
 
+/* The row that says how many connections the connection limit made tcpprobe forget. */
+static void evicted_row(guint64 evicted, stat_tap_table_item_type *row)
+{
+    for (int col = 0; col < N_COLS; col++)
+        row[col] = stalls_fields[col].type == TABLE_ITEM_STRING ? string_item(g_strdup(""))
+                   : stalls_fields[col].type == TABLE_ITEM_FLOAT ? float_item(0.0)
+                                                                  : uint_item(0);
+    g_free((char *)row[COL_KIND].value.string_value);
+    row[COL_KIND] = string_item(g_strdup_printf("connection limit: %" G_GUINT64_FORMAT " connections forgotten",
+                                                evicted));
+    g_free((char *)row[COL_NOTES].value.string_value);
+    row[COL_NOTES] = string_item(g_strdup("the least recently active; their later segments were judged as in "
+                                          "a capture that begins mid-stream (preference "
+                                          "tcpprobe.max_connections)"));
+}
+
 static tap_packet_status stalls_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
                                        const void *data TCPPROBE_TAP_FLAGS_PARAM)
 {
     stat_data_t *stat_data = (stat_data_t *)tapdata;
-    const tcpprobe_episode *ep = (const tcpprobe_episode *)data;
+    const tap_item_t *item = (const tap_item_t *)data;
     stat_tap_table *table = stalls_table(stat_data->stat_tap_data);
-    if (!table || !ep)
+    if (!table || !item)
         return TAP_PACKET_DONT_REDRAW;
 
+    /* Episodes are numbered from 1; row "episode 0" counts the forgotten connections. */
+    guint id = item->episode ? (guint)item->episode->id : 0;
     guint row = 0;
-    while (row < table->num_elements && table->elements[row][COL_EPISODE].value.uint_value != (guint)ep->id)
+    while (row < table->num_elements && table->elements[row][COL_EPISODE].value.uint_value != id)
         row++;
     stat_tap_table_item_type items[N_COLS];
-    episode_row(ep, items);
+    if (item->episode)
+        episode_row(item->episode, items);
+    else
+        evicted_row(item->evicted, items);
     if (row == table->num_elements) {
         stat_tap_init_table_row(table, row, N_COLS, items);
     } else {
@@ -221,7 +249,15 @@ void tcpprobe_stats_queue(packet_info *pinfo, const frame_result_t *r)
         for (size_t j = 0; j < i; j++)
             seen |= ids[j] == ids[i];
         const tcpprobe_episode *ep = ids[i] && !seen ? tcpprobe_results_episode(ids[i]) : NULL;
-        if (ep)
-            tap_queue_packet(tcpprobe_tap, pinfo, ep);
+        if (ep) {
+            tap_item_t *item = wmem_new0(TCPPROBE_PACKET_POOL(pinfo), tap_item_t);
+            item->episode = ep;
+            tap_queue_packet(tcpprobe_tap, pinfo, item);
+        }
+    }
+    if (r->evicted) {
+        tap_item_t *item = wmem_new0(TCPPROBE_PACKET_POOL(pinfo), tap_item_t);
+        item->evicted = r->evicted;
+        tap_queue_packet(tcpprobe_tap, pinfo, item);
     }
 }

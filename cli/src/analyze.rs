@@ -121,6 +121,8 @@ pub struct Summary {
     pub capture_end: Timestamp,
     /// Episodes in order of their first probe.
     pub episodes: Vec<EpisodeRecord>,
+    /// Connections forgotten to stay within the connection limit.
+    pub evicted_connections: u64,
 }
 
 #[derive(Debug)]
@@ -386,6 +388,7 @@ impl Analyzer {
             }
             // Taken before the segment's own verdict, in `frame`.
             Event::Recognised { .. } => {}
+            Event::Evicted { total, .. } => self.summary.evicted_connections = total,
             Event::Unanswered { packet, likely } => {
                 // Which episode: the probe is among the newest of some episode; search the
                 // open ones from the newest.

@@ -51,6 +51,7 @@ fn end_name(c: EndCause) -> &'static str {
         EndCause::FinFromProber => "fin_from_prober",
         EndCause::FinFromProbed => "fin_from_probed",
         EndCause::DataResumed => "data_resumed",
+        EndCause::Evicted => "evicted",
     }
 }
 
@@ -102,6 +103,14 @@ pub fn text(name: &str, a: &FileAnalysis) -> String {
         sk.malformed,
         sk.unknown_link_type
     );
+    if s.evicted_connections > 0 {
+        let _ = writeln!(
+            o,
+            "  connection limit reached: {} least recently active connections were forgotten; \
+             their later segments were judged as in a capture that begins mid-stream",
+            s.evicted_connections
+        );
+    }
     if let Some(e) = &a.error {
         let _ = writeln!(
             o,

@@ -131,6 +131,9 @@ pub struct Config {
     pub keepalive: KeepAliveSettings,
     /// How closely observed keep-alive timing must follow `keepalive` to match it.
     pub keepalive_tolerance: KeepAliveTolerance,
+    /// Most connections followed at once; beyond, the least recently active are forgotten
+    /// (64 bytes each, more with a closed window or probes: 1 M is about 100 MB).
+    pub max_connections: usize,
 }
 
 impl Default for Config {
@@ -149,6 +152,7 @@ impl Default for Config {
             overdue_grace_ns: 1000 * MS,
             keepalive: KeepAliveSettings::default(),
             keepalive_tolerance: KeepAliveTolerance::default(),
+            max_connections: 1_000_000,
         }
     }
 }

@@ -69,12 +69,12 @@ pub(crate) fn decide(
 
 /// A reply to the other side's pending probe?
 fn reply(stream: &Stream, dir: usize, seg: &Segment) -> Option<Verdict> {
-    let peer = &stream.probing[1 - dir];
+    let peer = &stream.probing(1 - dir);
     // A reply is sent at its sender's SND.NXT, which the prober has acknowledged; a segment one
     // below that is this side's own probe (its keep-alive while the other side probes it), even
     // when its ACK number is the one a reply would carry.
     let own_probe = stream.dir[1 - dir]
-        .last_ack
+        .last_ack()
         .is_some_and(|a| seg.seq == a - 1);
     let p = peer
         .pending
@@ -114,14 +114,14 @@ fn probe(
     }
     // SND.NXT: at least what this side sent, and at least what the peer has acknowledged (in a
     // capture that began mid-stream this side's first segment may be a probe below it).
-    let next = match (me.next_seq, peer.last_ack) {
+    let next = match (me.next_seq(), peer.last_ack()) {
         (Some(n), Some(a)) => n.max(a),
         (n, a) => n.or(a)?,
     };
-    let window = peer.window_state();
+    let window = stream.window_state(1 - dir);
 
     if seg.payload_len == 1 {
-        let peer_ack = peer.last_ack?;
+        let peer_ack = peer.last_ack()?;
         if seg.seq == next - 1 && peer_ack == next {
             return Some((
                 Class::KeepAlive,
@@ -141,11 +141,11 @@ fn probe(
 
     // Zero length: a probe sits at SND.UNA-1, just below what the peer has acknowledged. Without
     // any ACK from the peer yet, fall back to the sender's own SND.NXT.
-    let una = peer.last_ack.unwrap_or(next);
+    let una = peer.last_ack().unwrap_or(next);
     // With urgent data queued (SND.UP above SND.UNA), Linux's tcp_write_wakeup sends a first probe
     // at SND.UNA with URG, then the usual one; the kernel counts both. An ordinary ACK carries
     // URG only while urgent data is unacknowledged, so with the window closed this is the probe.
-    if seg.flags.urg() && peer.last_ack == Some(seg.seq) && window.closed().is_some() {
+    if seg.flags.urg() && peer.last_ack() == Some(seg.seq) && window.closed().is_some() {
         return Some((
             Class::ZeroWindowProbe,
             ProbeStyle::UrgentAtUna,
@@ -157,14 +157,14 @@ fn probe(
     }
     // After a FIN, a pure ACK at the FIN's sequence number that acknowledges something new is
     // an ordinary ACK, not a probe.
-    let ack_advanced = me.last_ack.is_some_and(|a| seg.ack > a);
-    if ack_advanced && (me.fin_seq.is_some() || peer.fin_seq.is_some()) {
+    let ack_advanced = me.last_ack().is_some_and(|a| seg.ack > a);
+    if ack_advanced && (me.fin_seq().is_some() || peer.fin_seq().is_some()) {
         return None;
     }
 
     // Neither timer sends this while data is in flight (Linux arms both only with nothing
     // outstanding); a zero window holds new data back, so nothing is in flight then either.
-    let in_flight = peer.last_ack.is_some_and(|a| next > a);
+    let in_flight = peer.last_ack().is_some_and(|a| next > a);
     match window {
         PeerWindow::Zero(closed) => {
             if seg.seq != una - 1 {
@@ -202,9 +202,9 @@ fn unknown_window_timer(
     dir: usize,
     now: Timestamp,
 ) -> (Class, Reason) {
-    match stream.probing[dir].continued_run(PeerWindow::Unknown) {
+    match stream.probing(dir).continued_run(PeerWindow::Unknown) {
         None => {
-            let gap = stream.dir[1 - dir].last_time.map(|t| now.nanos_since(t));
+            let gap = stream.dir[1 - dir].last_time().map(|t| now.nanos_since(t));
             if gap.is_some_and(|g| g < cfg.min_keepalive_idle_ns) {
                 (Class::ZeroWindowProbe, Reason::TooSoonForKeepAlive)
             } else {
@@ -224,10 +224,10 @@ fn zero_window_timer(
     closed: WindowClosed,
     now: Timestamp,
 ) -> (Class, Reason) {
-    match stream.probing[dir].continued_run(PeerWindow::Zero(closed)) {
+    match stream.probing(dir).continued_run(PeerWindow::Zero(closed)) {
         None => {
-            let since = stream.dir[1 - dir].last_time.unwrap_or(closed.time);
-            timers::first_probe(cfg, now.nanos_since(since), stream.rtt.round_trip_ns())
+            let since = stream.dir[1 - dir].last_time().unwrap_or(closed.time);
+            timers::first_probe(cfg, now.nanos_since(since), stream.round_trip_ns())
         }
         Some(run) => timers::next_probe(cfg, run.timing(), now.nanos_since(run.ep.last_probe_at)),
     }
@@ -243,7 +243,7 @@ pub(crate) fn recognise(
     seg: &Segment,
     next_episode: u64,
 ) -> Option<(Unjudged, Decision)> {
-    let u = stream.probing[1 - dir].unjudged?;
+    let u = stream.probing(1 - dir).unjudged?;
     if !seg.is_pure_ack() || seg.ack != u.seq + 1 {
         return None;
     }
@@ -251,7 +251,7 @@ pub(crate) fn recognise(
     // does not tell: the episode's window "closed" where it was first seen closed, in the reply.
     let zero = seg.window.map(|w| w == 0);
     let closed = (zero == Some(true)).then(|| {
-        stream.dir[dir].zero_window.unwrap_or(WindowClosed {
+        stream.window_state(dir).closed().unwrap_or(WindowClosed {
             packet: seg.packet,
             time: seg.time,
         })
@@ -308,10 +308,10 @@ fn in_series(
 ) -> Decision {
     let now = seg.time;
     let peer = &stream.dir[1 - dir];
-    let window = peer.window_state();
+    let window = stream.window_state(1 - dir);
     let closed = window.closed();
-    let idle = peer.last_time.map(|t| now.nanos_since(t));
-    let run = stream.probing[dir].continued_run(window);
+    let idle = peer.last_time().map(|t| now.nanos_since(t));
+    let run = stream.probing(dir).continued_run(window);
 
     let (interval, since_previous, ratio) = match run {
         None => (

@@ -50,16 +50,21 @@ pub enum EndCause {
     FinFromProbed = 5,
     /// Data flowed again on the idle connection (keep-alive series only).
     DataResumed = 6,
+    /// tcpprobe stopped following the connection: more connections than its limit
+    /// ([`Config::max_connections`](crate::Config::max_connections)), this one the least
+    /// recently active.
+    Evicted = 7,
 }
 
 impl EndCause {
-    pub const ALL: [EndCause; 6] = [
+    pub const ALL: [EndCause; 7] = [
         EndCause::WindowReopened,
         EndCause::RstFromProber,
         EndCause::RstFromProbed,
         EndCause::FinFromProber,
         EndCause::FinFromProbed,
         EndCause::DataResumed,
+        EndCause::Evicted,
     ];
 
     pub fn description(self) -> &'static str {
@@ -70,6 +75,9 @@ impl EndCause {
             EndCause::FinFromProber => "FIN from the probing side",
             EndCause::FinFromProbed => "FIN from the probed side",
             EndCause::DataResumed => "data flowed again",
+            EndCause::Evicted => {
+                "no longer followed: connection limit reached (this one the least recently active)"
+            }
         }
     }
 }
@@ -299,6 +307,10 @@ pub enum Event {
     },
     /// An earlier probe got no reply before the prober moved on or the episode ended.
     Unanswered { packet: u64, likely: Unanswered },
+    /// The connection limit was reached: `connections` of the least recently active ones were
+    /// forgotten (`total` since the last reset). Their later segments start over, as in a
+    /// capture that begins mid-stream.
+    Evicted { connections: u64, total: u64 },
     /// An earlier segment that got no verdict when it was classified is a probe after all: the
     /// segment just classified (`by`, its reply) showed it (a capture that began mid-stream).
     /// Its verdict is given whole, as if it had been known then.

@@ -22,6 +22,7 @@ mod segment;
 mod seq;
 mod series;
 mod stream;
+mod table;
 mod timers;
 mod verdict;
 

@@ -2,7 +2,7 @@
 //! ([`series`](crate::series)) keeps and the decision ([`decide`](crate::decide)) reads.
 
 use crate::direction::{PeerWindow, WindowClosed};
-use crate::episode::{notes, Episode, EpisodeKind};
+use crate::episode::{notes, EndCause, Episode, EpisodeKind};
 use crate::segment::{Segment, Timestamp};
 use crate::timers;
 use crate::verdict::{Class, ProbeStyle};
@@ -142,6 +142,9 @@ pub(crate) struct Pending {
     pub window_closed_at: Option<Timestamp>,
     pub episode: Option<u64>,
     pub probe_number: u32,
+    /// The probed side sent something since (then a segment of it like its previous one is no
+    /// reply to this probe but a capture duplicate).
+    pub probed_sent_since: bool,
 }
 
 impl Pending {
@@ -183,6 +186,26 @@ pub(crate) struct Unjudged {
 }
 
 impl Probing {
+    pub const NONE: Probing = Probing {
+        run: None,
+        pending: None,
+        last_probe_reply: None,
+        unjudged: None,
+    };
+
+    /// Nothing a later segment needs: no open run, no probe waiting, nothing unjudged. (When
+    /// this side last answered a probe matters only while the other side probes.)
+    pub fn is_idle(&self) -> bool {
+        // A run that ended by the window reopening is kept until its prober sends again: a RST
+        // then tells that it had aborted silently.
+        self.pending.is_none()
+            && self.unjudged.is_none()
+            && self.run.as_ref().is_none_or(|r| {
+                r.ep.end
+                    .is_some_and(|e| e.cause != EndCause::WindowReopened)
+            })
+    }
+
     /// The run a probe into `window` continues: into a zero window, the run into that closing;
     /// into an open one, the keep-alive series; into an unknown one, whichever run is open.
     pub fn continued_run(&self, window: PeerWindow) -> Option<&Run> {

@@ -22,6 +22,8 @@ pub(crate) struct Ctx<'a> {
     pub cfg: &'a Config,
     pub events: &'a mut VecDeque<Event>,
     pub last_episode: &'a mut u64,
+    /// Connections evicted so far.
+    pub evicted: &'a mut u64,
 }
 
 /// Record that `p` got no reply. `last_reply` is when the probed side last answered a probe.
@@ -222,6 +224,7 @@ pub(crate) fn record_probe(
         window_closed_at: step.window_closed.map(|c| c.time),
         episode: v.episode,
         probe_number: v.probe_number,
+        probed_sent_since: false,
     });
 }
 

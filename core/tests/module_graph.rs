@@ -15,7 +15,7 @@ const LAYERS: &[&[&str]] = &[
     &["run"],
     &["series"],
     &["stream"],
-    &["decide"],
+    &["decide", "table"],
     &["classifier"],
 ];
 

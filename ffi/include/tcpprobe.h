@@ -203,6 +203,7 @@ enum tcpprobe_end_cause
     TCPPROBE_END_FIN_FROM_PROBER = 4,
     TCPPROBE_END_FIN_FROM_PROBED = 5,
     TCPPROBE_END_DATA_RESUMED = 6,
+    TCPPROBE_END_EVICTED = 7,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -248,6 +249,9 @@ enum tcpprobe_event_kind
     /// .packet, classified earlier without a verdict, is a probe: .verdict (as if known then).
     /// The segment just classified, its reply, showed it (a capture that began mid-stream).
     TCPPROBE_EVENT_RECOGNISED = 4,
+    /// the connection limit was reached: .evicted connections forgotten so far (the least
+    /// recently active); their open episodes end with TCPPROBE_END_EVICTED
+    TCPPROBE_EVENT_EVICTED = 5,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -349,6 +353,10 @@ typedef struct tcpprobe_config {
     /// doubling there, so constant intervals near it are no sign of a keep-alive timer.
     /// Meaningful when 0 < rto_min_ns <= rto_max_ns; other values are used as given
     uint64_t rto_max_ns;
+    /// most connections followed at once (1,000,000); beyond it the least recently active are
+    /// forgotten (TCPPROBE_EVENT_EVICTED) and their later segments judged as in a capture that
+    /// begins mid-stream. 0 is read as 1
+    uint64_t max_connections;
 } tcpprobe_config;
 
 /// A snapshot of one episode; the newest snapshot of an id replaces earlier ones. Packet ids and
@@ -414,6 +422,8 @@ typedef struct tcpprobe_event {
     struct tcpprobe_episode episode;
     /// RECOGNISED
     struct tcpprobe_verdict verdict;
+    /// EVICTED: connections forgotten since the classifier was made or reset
+    uint64_t evicted;
 } tcpprobe_event;
 
 #ifdef __cplusplus

@@ -199,6 +199,11 @@ impl From<Event> for TcpprobeEvent {
                 verdict: TcpprobeVerdict::from(Some(verdict)),
                 ..Default::default()
             },
+            Event::Evicted { total, .. } => TcpprobeEvent {
+                kind: TcpprobeEventKind::EVICTED as u8,
+                evicted: total,
+                ..Default::default()
+            },
             Event::Unanswered { packet, likely } => TcpprobeEvent {
                 kind: TcpprobeEventKind::UNANSWERED as u8,
                 unanswered: likely as u8,
@@ -219,6 +224,7 @@ impl From<Config> for TcpprobeConfig {
             invalid_ratelimit_ns: c.invalid_ratelimit_ns,
             rto_min_ns: c.rto_min_ns,
             rto_max_ns: c.rto_max_ns,
+            max_connections: c.max_connections as u64,
         }
     }
 }
@@ -235,6 +241,7 @@ impl From<&TcpprobeConfig> for Config {
             invalid_ratelimit_ns: c.invalid_ratelimit_ns,
             rto_min_ns: c.rto_min_ns,
             rto_max_ns: c.rto_max_ns,
+            max_connections: usize::try_from(c.max_connections).unwrap_or(usize::MAX),
             ..Config::default()
         }
     }
@@ -255,6 +262,7 @@ mod tests {
             invalid_ratelimit_ns: 14,
             rto_min_ns: 15,
             rto_max_ns: 16,
+            max_connections: 17,
         };
         let core = Config::from(&c);
         assert_eq!(TcpprobeConfig::from(core), c);

@@ -88,6 +88,7 @@ pub enum TcpprobeEndCause {
     FIN_FROM_PROBER = 4,
     FIN_FROM_PROBED = 5,
     DATA_RESUMED = 6,
+    EVICTED = 7,
 }
 
 /// Values of tcpprobe_event.unanswered: why a probe likely got no reply.
@@ -115,6 +116,9 @@ pub enum TcpprobeEventKind {
     /// .packet, classified earlier without a verdict, is a probe: .verdict (as if known then).
     /// The segment just classified, its reply, showed it (a capture that began mid-stream).
     RECOGNISED = 4,
+    /// the connection limit was reached: .evicted connections forgotten so far (the least
+    /// recently active); their open episodes end with TCPPROBE_END_EVICTED
+    EVICTED = 5,
 }
 
 /// Bits of tcpprobe_episode.notes: what the episode's timing is consistent with.
@@ -253,6 +257,10 @@ pub struct TcpprobeConfig {
     /// doubling there, so constant intervals near it are no sign of a keep-alive timer.
     /// Meaningful when 0 < rto_min_ns <= rto_max_ns; other values are used as given
     pub rto_max_ns: u64,
+    /// most connections followed at once (1,000,000); beyond it the least recently active are
+    /// forgotten (TCPPROBE_EVENT_EVICTED) and their later segments judged as in a capture that
+    /// begins mid-stream. 0 is read as 1
+    pub max_connections: u64,
 }
 
 /// A snapshot of one episode; the newest snapshot of an id replaces earlier ones. Packet ids and
@@ -322,6 +330,8 @@ pub struct TcpprobeEvent {
     pub episode: TcpprobeEpisode,
     /// RECOGNISED
     pub verdict: TcpprobeVerdict,
+    /// EVICTED: connections forgotten since the classifier was made or reset
+    pub evicted: u64,
 }
 
 /// A classifier: opaque to C, made by tcpprobe_classifier_new().

@@ -61,7 +61,7 @@ fn struct_fields() -> Vec<(&'static str, &'static str, usize, usize)> {
     ]));
     all.extend(fields!(TcpprobeConfig, "tcpprobe_config", [
         keepalive_time_ns, keepalive_interval_ns, keepalive_probes, reserved,
-        invalid_ratelimit_ns, rto_min_ns, rto_max_ns,
+        invalid_ratelimit_ns, rto_min_ns, rto_max_ns, max_connections,
     ]));
     all.extend(fields!(TcpprobeEpisode, "tcpprobe_episode", [
         id, kind, end_cause, keepalive_mismatch, has_window_closed_in, has_window_reopened_in,
@@ -73,6 +73,7 @@ fn struct_fields() -> Vec<(&'static str, &'static str, usize, usize)> {
     ]));
     all.extend(fields!(TcpprobeEvent, "tcpprobe_event", [
         kind, verdict_class, reason, unanswered, reserved, packet, episode, verdict,
+        evicted,
     ]));
     all
 }
@@ -206,6 +207,7 @@ fn constants() -> BTreeMap<String, u64> {
         ("SETTLED", TcpprobeEventKind::SETTLED),
         ("UNANSWERED", TcpprobeEventKind::UNANSWERED),
         ("RECOGNISED", TcpprobeEventKind::RECOGNISED),
+        ("EVICTED", TcpprobeEventKind::EVICTED),
     ] {
         add(format!("TCPPROBE_EVENT_{name}"), kind as u64);
     }
