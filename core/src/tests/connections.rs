@@ -95,3 +95,62 @@ fn settings_and_times_near_the_limits_do_not_overflow() {
     cv.now_ns = 0; // and back in time
     cv.send(true, ACK, 1010, 5011, 502, 0);
 }
+
+// ---- the connection limit ----
+
+#[test]
+fn beyond_the_limit_the_least_recently_active_are_evicted_and_start_over_mid_stream() {
+    let mut cfg = Config::default();
+    cfg.max_connections = 8;
+    let mut cls = Classifier::new(cfg);
+    let seg = |conn: u64, packet: u64, ms: u64, seq: u32, ack: u32, win: u16, len: u32| Segment {
+        packet,
+        time: Timestamp(ms * MS),
+        conn,
+        src: Endpoint::v4([10, 0, 0, 1], 40000 + conn as u16),
+        dst: Endpoint::v4([10, 0, 0, 2], 80),
+        seq: SeqNumber(seq),
+        ack: SeqNumber(ack),
+        flags: TcpFlags(ACK),
+        window: Some(win),
+        window_scale: None,
+        payload_len: len,
+    };
+    let reply = |conn: u64, packet: u64, ms: u64, seq: u32, ack: u32, win: u16| Segment {
+        src: Endpoint::v4([10, 0, 0, 2], 80),
+        dst: Endpoint::v4([10, 0, 0, 1], 40000 + conn as u16),
+        ..seg(conn, packet, ms, seq, ack, win, 0)
+    };
+    // Connection 1 stalls: data, a zero window, a probe.
+    cls.classify(&seg(1, 1, 0, 1000, 5000, 500, 100));
+    cls.classify(&reply(1, 2, 1, 5000, 1100, 0));
+    assert!(cls.classify(&seg(1, 3, 201, 1099, 5000, 500, 0)).is_some());
+    // Then 20 other connections, each more recently active.
+    let mut evicted_events = 0;
+    for c in 2..22u64 {
+        cls.classify(&seg(c, 100 + c, 1000 + c, 7, 7, 500, 10));
+        while let Some(e) = cls.poll_event() {
+            if let Event::Evicted { total, .. } = e {
+                evicted_events += 1;
+                assert_eq!(total, cls.evicted_connections());
+            } else if let Event::Episode(ep) = e {
+                assert_eq!(ep.end.map(|e| e.cause), Some(EndCause::Evicted));
+            }
+        }
+        assert!(cls.tracked_connections() <= 8);
+    }
+    assert!(evicted_events > 0);
+    assert_eq!(
+        cls.evicted_connections(),
+        21 - cls.tracked_connections() as u64
+    );
+    // Connection 1 was the least recently active: forgotten. Its next probe comes before anything
+    // tells its SND.UNA again: no verdict, not a guess...
+    assert_eq!(cls.classify(&seg(1, 200, 601, 1099, 5000, 500, 0)), None);
+    // ...until the reply shows what it was.
+    let r = cls
+        .classify(&reply(1, 201, 602, 5000, 1100, 0))
+        .expect("its reply");
+    assert_eq!(r.class, Class::ZeroWindowProbeAck);
+    assert!(r.tentative);
+}
