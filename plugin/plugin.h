@@ -98,6 +98,7 @@ int tcpprobe_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *
 
 /* ---- per-frame results (results.c), stored only for frames that have something to show ---- */
 
+/* A frame's whole result, as rendering reads it (results.c stores it more compactly). */
 typedef struct {
     tcpprobe_verdict verdict;
     guint8 ws_labels;    /* WS_* bits, when ws_labels_known */
@@ -138,14 +139,14 @@ void tcpprobe_results_shutdown(void);
 /* FALSE when there is no classifier (it could not be created): nothing to dissect. */
 gboolean tcpprobe_results_ready(void);
 
-/* First pass only: classifies the frame's segment and applies the events it caused; stores and
- * returns its result when there is something to show (a verdict, an episode ending here, or a
- * label of Wireshark's to correct), NULL otherwise. */
-frame_result_t *tcpprobe_results_classify(tvbuff_t *tvb, packet_info *pinfo, gboolean labels_known,
-                                          guint8 labels);
+/* First pass only: classifies the frame's segment and applies the events it caused; stores its
+ * result and reads it into `out` when there is something to show (a verdict, an episode ending
+ * here, connections forgotten, or a label of Wireshark's to correct), else returns FALSE. */
+gboolean tcpprobe_results_classify(tvbuff_t *tvb, packet_info *pinfo, gboolean labels_known, guint8 labels,
+                                   frame_result_t *out);
 
-/* The stored result of a frame, or NULL. */
-frame_result_t *tcpprobe_results_of_frame(guint64 packet);
+/* The stored result of a frame (captured at `time_ns`) into `out`; FALSE when there is none. */
+gboolean tcpprobe_results_of_frame(guint64 packet, guint64 time_ns, frame_result_t *out);
 
 /* The newest snapshot of an episode, or NULL. */
 const tcpprobe_episode *tcpprobe_results_episode(guint64 id);

@@ -23,11 +23,52 @@
 
 static tcpprobe_classifier *classifier;
 
-/* Frame number -> frame_result_t, and episode id -> newest tcpprobe_episode. Both are emptied
- * with each capture file. */
-static wmem_map_t *frame_results;
+/* One frame's stored result, 52 bytes: what the verdict and the events say of the frame, with
+ * frame numbers and episode ids in 32 bits (a capture file numbers its frames in 32 bits). Kept
+ * in one array sorted by frame number, which grows by remapping pages rather than copying, so
+ * a frame with a verdict costs its 52 bytes and nothing more (RELIABILITY.md). The rare parts
+ * (episodes ending in the frame, connections forgotten) live in a map beside it. */
+typedef struct {
+    guint32 frame;
+    guint8 verdict_class, style, reason, bits;
+    guint8 ws_labels, revised_from, unanswered, keepalive_mismatch;
+    guint8 more, pad[3];
+    guint32 episode;
+    guint32 probe_number;
+    guint32 window_closed_in;
+    guint32 answers;
+    guint32 answered_in;
+    guint32 recognised_in;
+    guint32 interval_ratio_milli;
+    guint32 since_previous_lo, since_previous_hi;
+} stored_t;
+
+/* stored_t.bits */
+#define B_TENTATIVE 0x01
+#define B_PEER_WINDOW_ZERO 0x02
+#define B_PEER_WINDOW_UNKNOWN 0x04
+#define B_WS_LABELS_KNOWN 0x08
+#define B_WINDOW_CLOSED_IN 0x10
+#define B_ANSWERS 0x20
+#define B_SINCE_WINDOW_CLOSED 0x40
+#define B_SINCE_PREVIOUS 0x80
+/* stored_t.more */
+#define M_EPISODE 0x01
+#define M_INTERVAL_RATIO 0x02
+#define M_SIDE 0x04 /* the frame has an entry in `sides` */
+
+/* What few frames have: episodes that ended in them, one they explain, connections forgotten. */
+typedef struct {
+    guint64 ended[2];
+    guint64 refers_to;
+    guint64 evicted;
+} side_t;
+
+/* Stored results, sorted by frame; frame -> side_t; episode id -> newest tcpprobe_episode;
+ * episode id -> episode_context_t. All emptied with each capture file. */
+static GArray *frames;
+static wmem_map_t *sides;
 static wmem_map_t *episodes;
-/* Episode id -> episode_context_t, from each episode's first probe. */
 static wmem_map_t *contexts;
 /* Latest capture time seen on the first pass: where an episode still open "ended". */
 static guint64 capture_end_ns;
@@ -36,21 +77,142 @@ static guint64 capture_start_ns;
 /* The first frame that made the classifier forget connections (the connection limit). */
 static guint32 first_eviction;
 
-frame_result_t *tcpprobe_results_of_frame(guint64 packet)
+/* Where `frame` is in the array, or where it would go; *found says which. */
+static guint position_of(guint32 frame, gboolean *found)
 {
-    return (frame_result_t *)wmem_map_lookup(frame_results, GUINT_TO_POINTER((guint)packet));
+    guint lo = 0, hi = frames ? frames->len : 0;
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        guint32 f = g_array_index(frames, stored_t, mid).frame;
+        if (f == frame) {
+            *found = TRUE;
+            return mid;
+        }
+        if (f < frame)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *found = FALSE;
+    return lo;
+}
+
+static stored_t *stored_of(guint64 packet)
+{
+    gboolean found;
+    guint i = position_of((guint32)packet, &found);
+    return found ? &g_array_index(frames, stored_t, i) : NULL;
+}
+
+/* The stored result of `packet`, made empty where there is none yet. */
+static stored_t *stored_or_new(guint64 packet)
+{
+    if (!frames)
+        frames = g_array_new(FALSE, FALSE, sizeof(stored_t));
+    gboolean found;
+    guint i = position_of((guint32)packet, &found);
+    if (!found) {
+        stored_t s;
+        memset(&s, 0, sizeof s);
+        s.frame = (guint32)packet;
+        /* Appends on the first pass; a probe recognised by a later reply goes a few frames back. */
+        g_array_insert_val(frames, i, s);
+    }
+    return &g_array_index(frames, stored_t, i);
 }
 
 /* A stored frame that carries a probe verdict (the frames events refer to). */
-static frame_result_t *probe_of_frame(guint64 packet)
+static stored_t *probe_of_frame(guint64 packet)
 {
-    frame_result_t *fr = tcpprobe_results_of_frame(packet);
-    return fr && fr->verdict.has_episode ? fr : NULL;
+    stored_t *s = stored_of(packet);
+    return s && (s->more & M_EPISODE) ? s : NULL;
+}
+
+static guint32 frame32(guint64 v)
+{
+    return v > G_MAXUINT32 ? G_MAXUINT32 : (guint32)v;
+}
+
+/* The verdict and what events said of it, compactly. */
+static void store_verdict(stored_t *s, const tcpprobe_verdict *v)
+{
+    s->verdict_class = v->verdict_class;
+    s->style = v->style;
+    s->reason = v->reason;
+    s->keepalive_mismatch = v->keepalive_mismatch;
+    s->bits = (guint8)((s->bits & B_WS_LABELS_KNOWN) | (v->tentative ? B_TENTATIVE : 0) |
+                       (v->peer_window_zero ? B_PEER_WINDOW_ZERO : 0) |
+                       (v->peer_window_unknown ? B_PEER_WINDOW_UNKNOWN : 0) |
+                       (v->has_window_closed_in ? B_WINDOW_CLOSED_IN : 0) | (v->has_answers ? B_ANSWERS : 0) |
+                       (v->has_since_window_closed ? B_SINCE_WINDOW_CLOSED : 0) |
+                       (v->has_since_previous_probe ? B_SINCE_PREVIOUS : 0));
+    s->more = (guint8)((s->more & M_SIDE) | (v->has_episode ? M_EPISODE : 0) |
+                       (v->has_interval_ratio ? M_INTERVAL_RATIO : 0));
+    s->episode = frame32(v->episode);
+    s->probe_number = v->probe_number;
+    s->window_closed_in = frame32(v->window_closed_in);
+    s->answers = frame32(v->answers);
+    s->interval_ratio_milli = v->interval_ratio_milli;
+    s->since_previous_lo = (guint32)v->since_previous_probe_ns;
+    s->since_previous_hi = (guint32)(v->since_previous_probe_ns >> 32);
 }
 
 const tcpprobe_episode *tcpprobe_results_episode(guint64 id)
 {
     return (const tcpprobe_episode *)wmem_map_lookup(episodes, &id);
+}
+
+/* The whole result of a stored frame, as rendering reads it. */
+static void expand(const stored_t *s, guint64 time_ns, frame_result_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    tcpprobe_verdict *v = &out->verdict;
+    v->verdict_class = s->verdict_class;
+    v->style = s->style;
+    v->reason = s->reason;
+    v->keepalive_mismatch = s->keepalive_mismatch;
+    v->tentative = (s->bits & B_TENTATIVE) != 0;
+    v->peer_window_zero = (s->bits & B_PEER_WINDOW_ZERO) != 0;
+    v->peer_window_unknown = (s->bits & B_PEER_WINDOW_UNKNOWN) != 0;
+    v->has_window_closed_in = (s->bits & B_WINDOW_CLOSED_IN) != 0;
+    v->window_closed_in = s->window_closed_in;
+    v->has_answers = (s->bits & B_ANSWERS) != 0;
+    v->answers = s->answers;
+    v->has_since_previous_probe = (s->bits & B_SINCE_PREVIOUS) != 0;
+    v->since_previous_probe_ns = ((guint64)s->since_previous_hi << 32) | s->since_previous_lo;
+    v->has_episode = (s->more & M_EPISODE) != 0;
+    v->episode = s->episode;
+    v->probe_number = s->probe_number;
+    v->has_interval_ratio = (s->more & M_INTERVAL_RATIO) != 0;
+    v->interval_ratio_milli = s->interval_ratio_milli;
+    /* Since the window closed: from the episode's closing, the same one the verdict names. */
+    const tcpprobe_episode *ep = v->has_episode ? tcpprobe_results_episode(v->episode) : NULL;
+    if ((s->bits & B_SINCE_WINDOW_CLOSED) && ep && ep->has_window_closed_in && time_ns >= ep->window_closed_at_ns) {
+        v->has_since_window_closed = 1;
+        v->since_window_closed_ns = time_ns - ep->window_closed_at_ns;
+    }
+    out->ws_labels = s->ws_labels;
+    out->ws_labels_known = (s->bits & B_WS_LABELS_KNOWN) != 0;
+    out->revised_from = s->revised_from;
+    out->unanswered = s->unanswered;
+    out->answered_in = s->answered_in;
+    out->recognised_in = s->recognised_in;
+    const side_t *side = (s->more & M_SIDE) ? (const side_t *)wmem_map_lookup(sides, GUINT_TO_POINTER(s->frame)) : NULL;
+    if (side) {
+        out->ended[0] = side->ended[0];
+        out->ended[1] = side->ended[1];
+        out->refers_to = side->refers_to;
+        out->evicted = side->evicted;
+    }
+}
+
+gboolean tcpprobe_results_of_frame(guint64 packet, guint64 time_ns, frame_result_t *out)
+{
+    const stored_t *s = stored_of(packet);
+    if (!s)
+        return FALSE;
+    expand(s, time_ns, out);
+    return TRUE;
 }
 
 guint64 tcpprobe_results_capture_end_ns(void)
@@ -111,13 +273,14 @@ static void store_episode(const tcpprobe_episode *ep)
 /* ---- decoding: first pass only ---- */
 
 /* Applies the events of the segment just classified: episode snapshots, tentative verdicts
- * made final, probes found unanswered. They refer to earlier frames, or end episodes here. */
+ * made final, probes found unanswered or recognised, connections forgotten. They refer to
+ * earlier frames, or end episodes here. */
 static void apply_events(packet_info *pinfo, frame_result_t *here)
 {
     guint64 packet = pinfo->num;
     tcpprobe_event e;
     while (tcpprobe_poll_event(classifier, &e) == TCPPROBE_OK && e.kind != TCPPROBE_EVENT_NONE) {
-        frame_result_t *r;
+        stored_t *r;
         switch (e.kind) {
         case TCPPROBE_EVENT_EPISODE:
             if (!tcpprobe_results_episode(e.episode.id))
@@ -140,24 +303,20 @@ static void apply_events(packet_info *pinfo, frame_result_t *here)
             r = probe_of_frame(e.packet);
             if (!r)
                 break;
-            if (r->verdict.verdict_class != e.verdict_class && !r->revised_from)
-                r->revised_from = r->verdict.verdict_class;
-            r->verdict.verdict_class = e.verdict_class;
-            r->verdict.reason = e.reason;
-            r->verdict.tentative = 0;
+            if (r->verdict_class != e.verdict_class && !r->revised_from)
+                r->revised_from = r->verdict_class;
+            r->verdict_class = e.verdict_class;
+            r->reason = e.reason;
+            r->bits &= (guint8)~B_TENTATIVE;
             /* Keep-alive timing checks belong to keep-alives only. */
             if (e.verdict_class != TCPPROBE_CLASS_KEEP_ALIVE)
-                r->verdict.keepalive_mismatch = 0;
+                r->keepalive_mismatch = 0;
             break;
         case TCPPROBE_EVENT_RECOGNISED:
             /* An earlier frame, dissected without a verdict: it gets one now, for every later
              * dissection (its Wireshark labels, if it had any stored, stay). */
-            r = tcpprobe_results_of_frame(e.packet);
-            if (!r) {
-                r = wmem_new0(wmem_file_scope(), frame_result_t);
-                wmem_map_insert(frame_results, GUINT_TO_POINTER((guint)e.packet), r);
-            }
-            r->verdict = e.verdict;
+            r = stored_or_new(e.packet);
+            store_verdict(r, &e.verdict);
             r->recognised_in = (guint32)packet;
             break;
         case TCPPROBE_EVENT_EVICTED:
@@ -176,14 +335,14 @@ static void apply_events(packet_info *pinfo, frame_result_t *here)
     }
 }
 
-frame_result_t *tcpprobe_results_classify(tvbuff_t *tvb, packet_info *pinfo, gboolean labels_known,
-                                          guint8 labels)
+gboolean tcpprobe_results_classify(tvbuff_t *tvb, packet_info *pinfo, gboolean labels_known, guint8 labels,
+                                   frame_result_t *out)
 {
     frame_result_t r;
     memset(&r, 0, sizeof(r));
     guint64 time_ns;
     if (!tcpprobe_extract_classify(classifier, tvb, pinfo, &r.verdict, &time_ns))
-        return NULL;
+        return FALSE;
     if (time_ns > capture_end_ns)
         capture_end_ns = time_ns;
     if (!capture_start_ns) {
@@ -194,7 +353,7 @@ frame_result_t *tcpprobe_results_classify(tvbuff_t *tvb, packet_info *pinfo, gbo
     guint64 packet = pinfo->num;
     apply_events(pinfo, &r);
     if (r.verdict.has_answers) {
-        frame_result_t *probe = probe_of_frame(r.verdict.answers);
+        stored_t *probe = probe_of_frame(r.verdict.answers);
         if (probe) {
             probe->answered_in = (guint32)packet;
             probe->unanswered = 0;
@@ -202,20 +361,33 @@ frame_result_t *tcpprobe_results_classify(tvbuff_t *tvb, packet_info *pinfo, gbo
     }
     r.ws_labels_known = (guint8)labels_known;
     r.ws_labels = labels;
-    if (r.verdict.verdict_class == TCPPROBE_CLASS_NONE && r.ws_labels == 0 && r.ended[0] == 0 &&
-        r.refers_to == 0 && r.evicted == 0)
-        return NULL;
-    frame_result_t *stored = wmem_new(wmem_file_scope(), frame_result_t);
-    *stored = r;
-    wmem_map_insert(frame_results, GUINT_TO_POINTER(pinfo->num), stored);
-    return stored;
+    gboolean side = r.ended[0] || r.refers_to || r.evicted;
+    if (r.verdict.verdict_class == TCPPROBE_CLASS_NONE && r.ws_labels == 0 && !side)
+        return FALSE;
+    stored_t *s = stored_or_new(packet);
+    store_verdict(s, &r.verdict);
+    s->ws_labels = r.ws_labels;
+    if (r.ws_labels_known)
+        s->bits |= B_WS_LABELS_KNOWN;
+    if (side) {
+        side_t *sd = wmem_new(wmem_file_scope(), side_t);
+        sd->ended[0] = r.ended[0];
+        sd->ended[1] = r.ended[1];
+        sd->refers_to = r.refers_to;
+        sd->evicted = r.evicted;
+        wmem_map_insert(sides, GUINT_TO_POINTER((guint)packet), sd);
+        s->more |= M_SIDE;
+    }
+    /* What this dissection shows: the stored result, as every later one will read it. */
+    expand(s, time_ns, out);
+    return TRUE;
 }
 
 /* ---- lifecycle: state lives per capture file ---- */
 
 void tcpprobe_results_register(void)
 {
-    frame_results = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash, g_direct_equal);
+    sides = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash, g_direct_equal);
     episodes = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_int64_hash, g_int64_equal);
     contexts = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_int64_hash, g_int64_equal);
 }
@@ -229,10 +401,19 @@ void tcpprobe_results_init(const tcpprobe_config *cfg)
     capture_end_ns = 0;
     capture_start_ns = 0;
     first_eviction = 0;
+    if (frames)
+        g_array_set_size(frames, 0);
+    else
+        frames = g_array_new(FALSE, FALSE, sizeof(stored_t));
 }
 
 void tcpprobe_results_cleanup(void)
 {
+    /* The stored results go with the file: give their memory back. */
+    if (frames) {
+        g_array_free(frames, TRUE);
+        frames = NULL;
+    }
     if (classifier)
         tcpprobe_classifier_reset(classifier);
 }

@@ -35,12 +35,15 @@ int tcpprobe_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *
     /* Wireshark's labels as this dissection has them; those of the first pass otherwise. */
     guint8 labels;
     gboolean labels_known = tcpprobe_extract_wireshark_labels(&labels);
-    frame_result_t *stored = PINFO_FD_VISITED(pinfo) ? tcpprobe_results_of_frame(pinfo->num)
-                                                     : tcpprobe_results_classify(tvb, pinfo, labels_known, labels);
     frame_result_t shown;
     memset(&shown, 0, sizeof(shown));
+    guint64 time_ns = pinfo->abs_ts.secs >= 0
+                          ? (guint64)pinfo->abs_ts.secs * 1000000000u + (guint64)pinfo->abs_ts.nsecs
+                          : 0;
+    gboolean stored = PINFO_FD_VISITED(pinfo) ? tcpprobe_results_of_frame(pinfo->num, time_ns, &shown)
+                                              : tcpprobe_results_classify(tvb, pinfo, labels_known, labels, &shown);
     if (stored)
-        shown = *stored;
+        tcpprobe_stats_queue(pinfo, &shown);
     if (labels_known) {
         shown.ws_labels = labels;
         shown.ws_labels_known = 1;
@@ -48,7 +51,5 @@ int tcpprobe_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *
     if (!stored && shown.ws_labels == 0)
         return 0;
     tcpprobe_render(tree, tvb, pinfo, &shown);
-    if (stored)
-        tcpprobe_stats_queue(pinfo, stored);
     return tvb_captured_length(tvb);
 }
