@@ -46,8 +46,8 @@ static const struct {
     {WTAP_ENCAP_SLL2, TCPPROBE_LINK_LINUX_SLL2},
 };
 
-gboolean tcpprobe_extract_classify(tcpprobe_classifier *classifier, tvbuff_t *tvb, packet_info *pinfo,
-                                   tcpprobe_verdict *verdict, guint64 *time_ns)
+extract_status_t tcpprobe_extract_classify(tcpprobe_classifier *classifier, tvbuff_t *tvb, packet_info *pinfo,
+                                           tcpprobe_verdict *verdict, guint64 *time_ns)
 {
     int encap = TCPPROBE_PINFO_PACKET_ENCAP(pinfo);
     guint32 link_type = G_MAXUINT32;
@@ -55,21 +55,25 @@ gboolean tcpprobe_extract_classify(tcpprobe_classifier *classifier, tvbuff_t *tv
         if (link_types[i].wtap_encap == encap)
             link_type = link_types[i].link_type;
     if (link_type == G_MAXUINT32)
-        return FALSE;
+        return EXTRACT_NO_SEGMENT;
 
     guint captured = tvb_captured_length(tvb);
     if (captured == 0)
-        return FALSE;
+        return EXTRACT_NO_SEGMENT;
     /* The frame's own buffer: tvb_get_ptr copies nothing for a real-data tvb. */
     const guint8 *bytes = tvb_get_ptr(tvb, 0, (gint)captured);
     *time_ns = 0;
     if (pinfo->abs_ts.secs >= 0)
         *time_ns = (guint64)pinfo->abs_ts.secs * 1000000000u + (guint64)pinfo->abs_ts.nsecs;
     guint8 found = 0;
-    if (tcpprobe_classify_frame(classifier, link_type, bytes, captured, pinfo->num, *time_ns, verdict,
-                                &found) != TCPPROBE_OK)
-        return FALSE;
-    return found != 0;
+    switch (tcpprobe_classify_frame(classifier, link_type, bytes, captured, pinfo->num, *time_ns, verdict, &found)) {
+    case TCPPROBE_OK:
+        return found ? EXTRACT_CLASSIFIED : EXTRACT_NO_SEGMENT;
+    case TCPPROBE_INTERNAL_ERROR:
+        return EXTRACT_FAILED;
+    default:
+        return EXTRACT_NO_SEGMENT;
+    }
 }
 
 /* ---- Wireshark's labels, from the tap queue ---- */

@@ -22,11 +22,18 @@
  * (the first capture file's init). Without them (a warning says so) the labels stay unknown. */
 void tcpprobe_extract_init(void);
 
+typedef enum {
+    EXTRACT_NO_SEGMENT, /* the frame carries no TCP segment tcpprobe reads */
+    EXTRACT_CLASSIFIED, /* *verdict holds the verdict (perhaps none) */
+    EXTRACT_FAILED,     /* the classifier failed (a bug, caught at the C ABI's fence); it forgot its
+                           connections and goes on with the next frame */
+} extract_status_t;
+
 /* Classifies this frame's TCP segment, read from the frame's bytes (tcpprobe_classify_frame: the
  * IP header's lengths, the link layers captures come in), into *verdict; *time_ns is its capture
- * time. FALSE when the frame carries no TCP segment (or the classifier failed and reset itself). */
-gboolean tcpprobe_extract_classify(tcpprobe_classifier *classifier, tvbuff_t *tvb, packet_info *pinfo,
-                                   tcpprobe_verdict *verdict, guint64 *time_ns);
+ * time. */
+extract_status_t tcpprobe_extract_classify(tcpprobe_classifier *classifier, tvbuff_t *tvb, packet_info *pinfo,
+                                           tcpprobe_verdict *verdict, guint64 *time_ns);
 
 /* Wireshark's labels on this frame's TCP segment (WS_* bits), from the expert items its TCP
  * dissector queued in this very dissection. FALSE when this dissection cannot tell: Wireshark

@@ -51,6 +51,7 @@ extern int hf_tentative;
 extern int hf_revised_from;
 extern int hf_recognised_in;
 extern int hf_evicted;
+extern int hf_failed;
 extern int hf_keepalive_mismatch;
 extern int hf_summary;
 extern int hf_summary_kind;
@@ -84,6 +85,7 @@ extern expert_field ei_episode_note;
 extern expert_field ei_episode_detail;
 extern expert_field ei_after_episode;
 extern expert_field ei_connection_limit;
+extern expert_field ei_failed;
 
 /* Preferences (Edit > Preferences > Protocols > tcpprobe); expert texts quote the first three. */
 extern guint pref_keepalive_time;
@@ -113,6 +115,7 @@ typedef struct {
                             (the prober's RST after the window reopened); 0 = none */
     guint64 evicted;     /* this segment made the classifier forget connections (the limit): how
                             many so far; 0 = none */
+    guint8 failed;       /* the classifier failed on this segment (a bug, contained) */
 } frame_result_t;
 
 /* Who probed whom in an episode, from its first probe's frame (Wireshark's view of the frame's

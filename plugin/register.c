@@ -52,6 +52,7 @@ int hf_tentative = -1;
 int hf_revised_from = -1;
 int hf_recognised_in = -1;
 int hf_evicted = -1;
+int hf_failed = -1;
 int hf_keepalive_mismatch = -1;
 int hf_summary = -1;
 int hf_summary_kind = -1;
@@ -86,6 +87,7 @@ expert_field ei_episode_note;
 expert_field ei_episode_detail;
 expert_field ei_after_episode;
 expert_field ei_connection_limit;
+expert_field ei_failed;
 
 /* ---- preferences (Edit > Preferences > Protocols > tcpprobe) ---- */
 
@@ -220,6 +222,9 @@ static hf_register_info hf[] = {
                    "tcpprobe follows at most the preference's number of connections; this segment made it "
                    "forget the least recently active ones. Their later segments are judged as in a capture "
                    "that begins mid-stream", HFILL}},
+    {&hf_failed, {"Classifier failed", "tcpprobe.failed", FT_NONE, BASE_NONE, NULL, 0x0,
+                  "tcpprobe's classifier failed on this frame (a bug; please report it with the capture). "
+                  "It forgot its connections and went on with the next frame", HFILL}},
     {&hf_recognised_in, {"Recognised in frame", "tcpprobe.recognised_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0,
                          "The reply that showed this was a probe: the capture began mid-stream, and nothing "
                          "before it told the sender's SND.UNA (a single pass cannot label this frame; tshark "
@@ -288,6 +293,9 @@ static ei_register_info ei[] = {
     {&ei_connection_limit, {"tcpprobe.expert.connection_limit", PI_SEQUENCE, PI_WARN,
                             "Connection limit reached: tcpprobe forgot the least recently active connections",
                             EXPFILL}},
+    {&ei_failed, {"tcpprobe.expert.failed", PI_MALFORMED, PI_ERROR,
+                  "tcpprobe's classifier failed on this frame (a bug); it goes on with the next frame",
+                  EXPFILL}},
 };
 
 /* ---- lifecycle: state lives per capture file ---- */

@@ -245,7 +245,9 @@ static void add_items(proto_tree *tcp_tree, tvbuff_t *tvb, packet_info *pinfo, c
     gboolean only_ends = cls == TCPPROBE_CLASS_NONE && r->ws_labels == 0;
     proto_item *top = proto_tree_add_item(tcp_tree, proto_tcpprobe, tvb, 0, 0, ENC_NA);
     proto_item_set_generated(top);
-    if (only_ends && r->ended[0] == 0 && !r->refers_to && r->evicted)
+    if (r->failed)
+        proto_item_append_text(top, ": classifier failed");
+    else if (only_ends && r->ended[0] == 0 && !r->refers_to && r->evicted)
         proto_item_append_text(top, ": connection limit reached");
     else if (only_ends && r->ended[0] == 0 && r->refers_to)
         proto_item_append_text(top, ": explains episode %u", (guint)r->refers_to);
@@ -258,7 +260,7 @@ static void add_items(proto_tree *tcp_tree, tvbuff_t *tvb, packet_info *pinfo, c
     proto_tree *tree = proto_item_add_subtree(top, ett_tcpprobe);
 
     proto_item *ti;
-    if (!only_ends) {
+    if (!only_ends && !r->failed) {
         ti = proto_tree_add_uint(tree, hf_verdict, tvb, 0, 0, cls);
         proto_item_set_generated(ti);
     }
@@ -272,6 +274,11 @@ static void add_items(proto_tree *tcp_tree, tvbuff_t *tvb, packet_info *pinfo, c
     }
     if (r->refers_to)
         add_summary_link(tree, tvb, pinfo, r->refers_to);
+    if (r->failed) {
+        ti = proto_tree_add_item(tree, hf_failed, tvb, 0, 0, ENC_NA);
+        proto_item_set_generated(ti);
+        expert_add_info(pinfo, ti, &ei_failed);
+    }
     if (r->evicted) {
         ti = proto_tree_add_uint64(tree, hf_evicted, tvb, 0, 0, r->evicted);
         proto_item_set_generated(ti);
@@ -389,6 +396,7 @@ void tcpprobe_render(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const 
     if (!shown.ws_labels_known)
         shown.ws_labels = ws_bit_of_class(shown.verdict.verdict_class); /* unknown: no correction */
     add_items(tcp_node(tree), tvb, pinfo, &shown);
-    if (pref_rewrite_info)
+    /* Without a verdict of its own (the classifier failed) tcpprobe has nothing to correct. */
+    if (pref_rewrite_info && !shown.failed)
         fix_info_column(pinfo, shown.verdict.verdict_class);
 }

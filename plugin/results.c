@@ -56,6 +56,7 @@ typedef struct {
 #define M_EPISODE 0x01
 #define M_INTERVAL_RATIO 0x02
 #define M_SIDE 0x04 /* the frame has an entry in `sides` */
+#define M_FAILED 0x08 /* the classifier failed on this frame */
 
 /* What few frames have: episodes that ended in them, one they explain, connections forgotten. */
 typedef struct {
@@ -146,7 +147,7 @@ static void store_verdict(stored_t *s, const tcpprobe_verdict *v)
                        (v->has_window_closed_in ? B_WINDOW_CLOSED_IN : 0) | (v->has_answers ? B_ANSWERS : 0) |
                        (v->has_since_window_closed ? B_SINCE_WINDOW_CLOSED : 0) |
                        (v->has_since_previous_probe ? B_SINCE_PREVIOUS : 0));
-    s->more = (guint8)((s->more & M_SIDE) | (v->has_episode ? M_EPISODE : 0) |
+    s->more = (guint8)((s->more & (M_SIDE | M_FAILED)) | (v->has_episode ? M_EPISODE : 0) |
                        (v->has_interval_ratio ? M_INTERVAL_RATIO : 0));
     s->episode = frame32(v->episode);
     s->probe_number = v->probe_number;
@@ -197,6 +198,7 @@ static void expand(const stored_t *s, guint64 time_ns, frame_result_t *out)
     out->unanswered = s->unanswered;
     out->answered_in = s->answered_in;
     out->recognised_in = s->recognised_in;
+    out->failed = (s->more & M_FAILED) != 0;
     const side_t *side = (s->more & M_SIDE) ? (const side_t *)wmem_map_lookup(sides, GUINT_TO_POINTER(s->frame)) : NULL;
     if (side) {
         out->ended[0] = side->ended[0];
@@ -341,8 +343,20 @@ gboolean tcpprobe_results_classify(tvbuff_t *tvb, packet_info *pinfo, gboolean l
     frame_result_t r;
     memset(&r, 0, sizeof(r));
     guint64 time_ns;
-    if (!tcpprobe_extract_classify(classifier, tvb, pinfo, &r.verdict, &time_ns))
+    switch (tcpprobe_extract_classify(classifier, tvb, pinfo, &r.verdict, &time_ns)) {
+    case EXTRACT_NO_SEGMENT:
         return FALSE;
+    case EXTRACT_FAILED: {
+        /* Say so on this frame in every pass; the classifier goes on with the next frame. */
+        memset(&r.verdict, 0, sizeof(r.verdict));
+        stored_t *s = stored_or_new(pinfo->num);
+        s->more |= M_FAILED;
+        expand(s, time_ns, out);
+        return TRUE;
+    }
+    case EXTRACT_CLASSIFIED:
+        break;
+    }
     if (time_ns > capture_end_ns)
         capture_end_ns = time_ns;
     if (!capture_start_ns) {

@@ -50,6 +50,14 @@ impl Classifier {
         self.evicted = 0;
     }
 
+    /// Forget every connection but keep counting episodes and evictions: what a caller does
+    /// after a panic left the state half-updated. Later segments start over as in a capture that
+    /// begins mid-stream.
+    pub fn forget_connections(&mut self) {
+        self.streams.clear();
+        self.events.clear();
+    }
+
     /// Connections currently tracked; closed and reset ones are dropped, and beyond
     /// [`Config::max_connections`] the least recently active ones.
     pub fn tracked_connections(&self) -> usize {
@@ -126,6 +134,8 @@ impl Classifier {
             record_recognised(&mut ctx, stream, dir, seg, u, &found);
         }
         let decision = decide(ctx.cfg, stream, dir, seg, *ctx.last_episode + 1);
+        #[cfg(feature = "panic-switch")]
+        crate::panic_switch::maybe_panic(seg.packet);
         update(&mut ctx, stream, dir, seg, decision.as_ref());
         if stream.finished() {
             self.streams.remove(seg.conn);

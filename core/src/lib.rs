@@ -16,6 +16,8 @@ mod config;
 mod decide;
 mod direction;
 mod episode;
+#[cfg(feature = "panic-switch")]
+mod panic_switch;
 mod rtt;
 mod run;
 mod segment;

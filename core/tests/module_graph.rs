@@ -8,7 +8,7 @@ use std::path::Path;
 
 /// Bottom to top. A module uses only modules of earlier layers.
 const LAYERS: &[&[&str]] = &[
-    &["seq"],
+    &["seq", "panic_switch"],
     &["segment", "verdict", "config"],
     &["episode"],
     &["direction", "rtt", "timers"],

@@ -14,7 +14,8 @@
  *   TCPPROBE_NULL_ARGUMENT and changes nothing.
  * - No function unwinds or aborts: an internal error (a Rust panic) returns TCPPROBE_INTERNAL_ERROR
  *   (or the documented fallback value); in tcpprobe_classify() and tcpprobe_classify_frame() the
- *   classifier then forgets its state, as after tcpprobe_classifier_reset().
+ *   classifier then forgets its connections (later segments start over as in a capture that
+ *   begins mid-stream) but goes on numbering episodes, so no id is reused.
  * - No function calls back into the caller, so the caller's own error handling (Wireshark's
  *   exceptions) never crosses these frames.
  * - A classifier is not thread-safe; use one per thread or lock around it.

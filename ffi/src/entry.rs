@@ -83,9 +83,10 @@ pub unsafe extern "C" fn tcpprobe_classify(
                 Ok(())
             }
             None => {
-                // The state may be half-updated: start over rather than classify from it. The
-                // verdict slot still gets a defined value.
-                c.inner.reset();
+                // The state may be half-updated: forget the connections rather than classify
+                // from it (episode ids go on, so none is reused). The verdict slot still gets a
+                // defined value.
+                c.inner.forget_connections();
                 out.write(TcpprobeVerdict::default());
                 Err(Failure::Internal)
             }
@@ -173,8 +174,9 @@ pub unsafe extern "C" fn tcpprobe_classify_frame(
                 Ok(())
             }
             None => {
-                // As in tcpprobe_classify: start over rather than classify from half-updated state.
-                c.inner.reset();
+                // As in tcpprobe_classify: forget the connections rather than classify from
+                // half-updated state.
+                c.inner.forget_connections();
                 found.write(0);
                 out.write(TcpprobeVerdict::default());
                 Err(Failure::Internal)

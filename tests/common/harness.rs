@@ -91,6 +91,21 @@ impl Tshark {
         Tshark::setup(false)
     }
 
+    /// tshark with the plugin built at `so` (another build of it).
+    pub fn with_plugin(so: &Path) -> Tshark {
+        let t = Tshark::setup(false);
+        let dest = t
+            .dir
+            .path()
+            .join("plugins")
+            .join(WIRESHARK_VERSION)
+            .join("epan")
+            .join("tcpprobe.so");
+        fs::copy(so, &dest).expect("copy plugin");
+        make_readable(&dest);
+        t
+    }
+
     fn setup(with_plugin: bool) -> Tshark {
         let dir = TempDir::new("tshark");
         let epan = dir
