@@ -100,9 +100,10 @@ fn settings_and_times_near_the_limits_do_not_overflow() {
 
 #[test]
 fn beyond_the_limit_the_least_recently_active_are_evicted_and_start_over_mid_stream() {
-    let mut cfg = Config::default();
-    cfg.max_connections = 8;
-    let mut cls = Classifier::new(cfg);
+    let mut cls = Classifier::new(Config {
+        max_connections: 8,
+        ..Config::default()
+    });
     let seg = |conn: u64, packet: u64, ms: u64, seq: u32, ack: u32, win: u16, len: u32| Segment {
         packet,
         time: Timestamp(ms * MS),
