@@ -46,6 +46,15 @@ fn episode_scenarios() {
     }
 }
 
+/// Scenarios tcpprobe does not handle yet (issue 10): cut snap lengths, captures that start
+/// inside a stall or a keep-alive series, a persist prober and a keep-alive sender in one stream,
+/// persist probes at a constant interval (the RTO cap). Every one is checked, and the failure
+/// names each that fails.
+#[test]
+fn hard_cases() {
+    check_each(HARD_CASE_SCENARIOS, check);
+}
+
 #[test]
 fn every_bundled_scenario_is_tested() {
     let mut on_disk: Vec<String> = std::fs::read_dir(bundled_kernel_dir())
@@ -59,6 +68,7 @@ fn every_bundled_scenario_is_tested() {
     // keepalive_midstream: tests/episodes.rs (its first verdict is tentative in a single pass).
     let mut listed: Vec<String> = KERNEL_SCENARIOS
         .iter()
+        .chain(HARD_CASE_SCENARIOS)
         .chain(&["keepalive_midstream"])
         .map(|s| s.to_string())
         .collect();

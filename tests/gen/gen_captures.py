@@ -1010,6 +1010,31 @@ def check_midstream(result):
     return []
 
 
+def check_snap(result, linktype, snaplen, cut):
+    """What the snap length did: "window" (every TCP header cut before its window field),
+    "options" (every TCP header cut in its options, the window kept) or "payload" (every header
+    whole but maybe the SYNs', whose options are 8 bytes longer; payload cut)."""
+    cap = result["capture"]
+    n = cap["packets"]
+    problems = []
+    if (cap["linktype"], cap["snaplen"]) != (linktype, snaplen):
+        problems.append(f"link type {cap['linktype']}, snap length {cap['snaplen']}: expected "
+                        f"{linktype}, {snaplen}")
+    syn = cap["syn_header_cut_frames"]
+    want = {"window": (n, n), "options": (0, n), "payload": (0, syn)}[cut]
+    got = (cap["window_unknown_frames"], cap["tcp_header_cut_frames"])
+    if got != want:
+        problems.append(f"{got[0]} frames with the window cut and {got[1]} with the TCP header cut, "
+                        f"of {n}: expected {want[0]} and {want[1]}")
+    if cap["cut_frames"] == 0:
+        problems.append("no frame was cut")
+    if cut == "window":
+        for s in result["streams"]:
+            if any(not e["window_unknown"] for e in s["capture"]["episodes"]):
+                problems.append("an episode does not say its window is unknown")
+    return problems
+
+
 def capture_record(info, packets, out_name, args, from_handshake):
     """The JSON's "capture": what was captured how; link type and snap length as the file says."""
     return {"file": f"{out_name}.pcap", "snaplen": info["snaplen"], "linktype": info["linktype"],
@@ -1367,6 +1392,72 @@ SCENARIOS = {
         "syn": 0,
         "counters": {"TcpExtTCPWinProbe": (0, 0), "TcpExtTCPKeepAlive": (2, None)},
         "check": check_midstream,
+    },
+    # Snap lengths: the same traffic captured at once by tcpdumps of their own (not editcap
+    # copies); each output's frames are checked against the run's full lo capture
+    # (compare_with_reference) and its cut against what it claims (check_snap).
+    "persist_v4_snap": {
+        "description": "persist_v4, captured by two more tcpdumps at once with short snap lengths.",
+        "run": lambda: [persist_stream(4)],
+        "counters": {"TcpExtTCPWinProbe": (3, None), "TcpExtTCPKeepAlive": (0, 0)},
+        "captures": {
+            "persist_v4_s68": {
+                "description": "persist_v4 captured with tcpdump -i lo -s 68: IPv4 over Ethernet keeps "
+                               "the whole TCP header (66 bytes with the timestamp option) but the "
+                               "SYNs' (their options end 6 bytes later); payload is cut.",
+                "iface_args": ["-i", "lo", "-s", "68"],
+                "check": lambda r: check_snap(r, "EN10MB", 68, "payload"),
+            },
+            "persist_any_v4_s68": {
+                "description": "persist_v4 captured with tcpdump -i any -y LINUX_SLL2 -s 68 (Linux "
+                               "cooked v2, what tcpdump 4.99 writes for -i any): the 20-byte cooked "
+                               "header leaves 28 of the 32 bytes of the TCP header: the window is "
+                               "kept, the timestamp option cut.",
+                "iface_args": ["-i", "any", "-y", "LINUX_SLL2", "-s", "68"],
+                "check": lambda r: check_snap(r, "LINUX_SLL2", 68, "options"),
+            },
+        },
+    },
+    "persist_v6_snap": {
+        "description": "persist_v6, captured by three more tcpdumps at once with short snap lengths.",
+        "run": lambda: [persist_stream(6)],
+        "counters": {"TcpExtTCPWinProbe": (3, None), "TcpExtTCPKeepAlive": (0, 0)},
+        "captures": {
+            "persist_v6_s68": {
+                "description": "persist_v6 captured with tcpdump -i lo -s 68: IPv6 over Ethernet keeps "
+                               "14 bytes of the TCP header (ports, seq, ack, offset, flags): every "
+                               "window is unknown.",
+                "iface_args": ["-i", "lo", "-s", "68"],
+                "check": lambda r: check_snap(r, "EN10MB", 68, "window"),
+            },
+            "persist_v6_s96": {
+                "description": "persist_v6 captured with tcpdump -i lo -s 96: every header whole, "
+                               "payload cut.",
+                "iface_args": ["-i", "lo", "-s", "96"],
+                "check": lambda r: check_snap(r, "EN10MB", 96, "payload"),
+            },
+            "persist_any_v6_s96": {
+                "description": "persist_v6 captured with tcpdump -i any -y LINUX_SLL2 -s 96: every "
+                               "header whole (20 + 40 + 32 bytes) but the SYNs' (their options end "
+                               "4 bytes later); payload cut.",
+                "iface_args": ["-i", "any", "-y", "LINUX_SLL2", "-s", "96"],
+                "check": lambda r: check_snap(r, "LINUX_SLL2", 96, "payload"),
+            },
+        },
+    },
+    "keepalive_v6_snap": {
+        "description": "keepalive_v4 over ::1, captured by another tcpdump at once with a short snap "
+                       "length.",
+        "run": lambda: [keepalive_stream(6)],
+        "counters": {"TcpExtTCPWinProbe": (0, 0), "TcpExtTCPKeepAlive": (2, None)},
+        "captures": {
+            "keepalive_v6_s68": {
+                "description": "keepalive_v4 over ::1 captured with tcpdump -i lo -s 68: 14 bytes of "
+                               "each TCP header kept, every window unknown.",
+                "iface_args": ["-i", "lo", "-s", "68"],
+                "check": lambda r: check_snap(r, "EN10MB", 68, "window"),
+            },
+        },
     },
 }
 
