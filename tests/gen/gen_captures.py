@@ -125,6 +125,9 @@ ORPHAN_WAIT_SECONDS = 15.0
 # probe a few microseconds before tcpdump stamps it, so a packet near the mark could be on either
 # side of the reading.
 MARK_GAP_SECONDS = 0.01
+# persist_midstream: tcpdump starts once this many probes went out (~0.2 and 0.6 s after the window
+# closed); the next comes ~1.4 s after, so the capture holds the probes at ~1.4 and 3.0 s.
+MIDSTREAM_AFTER_PROBES = 2
 # Two tcpdumps started at once stamp the same frame apart by a few microseconds.
 SAME_FRAME_SECONDS = 0.001
 # Small enough that the window closes after a few KB; set before listen() so the accepted socket
@@ -282,6 +285,14 @@ def parse_netstat(text):
     return values
 
 
+def wait_for_probes(n):
+    """Inside the namespace: until the kernel has sent n persist probes (TcpExtTCPWinProbe)."""
+    def sent():
+        with open("/proc/net/netstat") as f:
+            return parse_netstat(f.read())["TcpExtTCPWinProbe"] >= n
+    wait_for(sent, 10.0, f"{n} persist probes")
+
+
 def open_pair(family, server_opts=None, client_opts=None):
     """Listener with server_opts (set before listen, so the accepted socket inherits them) and a
     connected client with client_opts (set before connect). Returns (client, accepted, ports)."""
@@ -416,17 +427,24 @@ def drain(cli, conn, queued):
     wait_for(lambda: outq(cli) == 0, 2.0, "the client's queue to drain")
 
 
-def persist_stream(family, stall=IDLE_SECONDS):
+def persist_stream(family, stall=IDLE_SECONDS, capture_after_probes=None):
     """The client queues more than the non-reading server can take; the server's window closes with
-    data still queued, so the client's persist timer probes until the server reads."""
+    data still queued, so the client's persist timer probes until the server reads. With
+    capture_after_probes the capture starts only once that many probes went out."""
     server_opts, client_opts = dict(PERSIST_SERVER_OPTS), dict(PERSIST_CLIENT_OPTS)
     cli, conn, ports = open_pair(family, server_opts, client_opts)
     queued, unsent = fill_to_zero_window(cli)
-    time.sleep(stall)
+    closed_at = time.monotonic()
+    facts = {}
+    if capture_after_probes:
+        wait_for_probes(capture_after_probes)
+        request_capture()
+        facts["capture_started_after_probes"] = capture_after_probes
+    time.sleep(max(0.0, stall - (time.monotonic() - closed_at)))
     drain(cli, conn, queued)
     record = stream_record(family, ports, "persist", "client", "persist", client_opts, server_opts,
                            bytes_client_to_server=queued, peer_window_zero=True,
-                           queued_when_window_closed=unsent, stall_seconds=stall)
+                           queued_when_window_closed=unsent, stall_seconds=stall, **facts)
     close_cleanly(cli, conn)
     return record
 
@@ -554,6 +572,30 @@ def keepalive_stream(family):
     time.sleep(IDLE_SECONDS)
     record = stream_record(family, ports, "keepalive", "client", "keepalive", client_opts, {},
                            idle_seconds=IDLE_SECONDS)
+    close_cleanly(cli, conn)
+    return record
+
+
+def keepalive_open_midstream_stream(family):
+    """keepalive_stream, but the capture starts after the request/response and its ACKs, and
+    keep-alive is switched on only then: the capture opens with a keep-alive into an open window,
+    before any segment of the server."""
+    cli, conn, ports = open_pair(family)
+    cli.sendall(b"ping\n")
+    recv_exactly(conn, 5)
+    conn.sendall(b"pong\n")
+    recv_exactly(cli, 5)
+    wait_for(lambda: outq(cli) == 0 and outq(conn) == 0, 2.0,
+             "both sides to acknowledge the request and the response")
+    request_capture()
+    client_opts = dict(KEEPALIVE_OPTS)
+    apply_opts(cli, client_opts)  # only now: no keep-alive timer runs while tcpdump starts
+    time.sleep(IDLE_SECONDS)
+    if outq(cli) != 0 or snd_wnd(cli) == 0:
+        raise ScenarioError("the client had data queued or a closed window during the idle time")
+    record = stream_record(family, ports, "keepalive_open_midstream", "client", "keepalive",
+                           client_opts, {}, idle_seconds=IDLE_SECONDS, peer_window_zero=False,
+                           capture_from_handshake=False)
     close_cleanly(cli, conn)
     return record
 
@@ -1010,6 +1052,46 @@ def check_midstream(result):
     return []
 
 
+def opening_probe(result):
+    """(stream, episode) whose first probe is the capture's first frame, or (None, None)."""
+    for s in result["streams"]:
+        for e in s["capture"]["episodes"]:
+            if e["probes"][0]["frame"] == 1:
+                return s, e
+    return None, None
+
+
+def check_persist_midstream(result):
+    s, eps, _ = only_stream(result)
+    problems = []
+    before = result["kernel_readings"]["at_capture_start"]["TcpExtTCPWinProbe"]
+    if before < MIDSTREAM_AFTER_PROBES:
+        problems.append(f"{before} probes before the capture started, expected >= "
+                        f"{MIDSTREAM_AFTER_PROBES}: probing had not begun")
+    _, first = opening_probe(result)
+    if (len(eps) != 1 or first is not eps[0] or eps[0]["kind"] != "zero_window"
+            or eps[0]["closed_frame"] is not None or not eps[0]["probes"][0]["lookahead"]
+            or eps[0]["end"] != "reopened"):
+        problems.append(f"episodes {[(e['kind'], len(e['probes']), e['end']) for e in eps]}: "
+                        "expected one zero-window episode that opens the capture with a probe "
+                        "recognisable only by the server's later ACK, and reopens")
+    return problems
+
+
+def check_keepalive_open_midstream(result):
+    s, eps, _ = only_stream(result)
+    problems = []
+    _, first = opening_probe(result)
+    if (len(eps) != 1 or first is not eps[0] or eps[0]["kind"] != "keepalive"
+            or not eps[0]["probes"][0]["lookahead"] or len(eps[0]["probes"]) < 2):
+        problems.append(f"episodes {[(e['kind'], len(e['probes'])) for e in eps]}: expected one "
+                        "keep-alive series whose first keep-alive is the capture's first frame")
+    zero = s["capture"]["zero_window_segments"]
+    if zero != {"client": 0, "server": 0}:
+        problems.append(f"zero-window segments {zero}: the window must stay open")
+    return problems
+
+
 def check_snap(result, linktype, snaplen, cut):
     """What the snap length did: "window" (every TCP header cut before its window field),
     "options" (every TCP header cut in its options, the window kept) or "payload" (every header
@@ -1458,6 +1540,28 @@ SCENARIOS = {
                 "check": lambda r: check_snap(r, "EN10MB", 68, "window"),
             },
         },
+    },
+    "persist_midstream": {
+        "description": "persist_v4, but tcpdump starts only after the window closed and the client "
+                       f"sent {MIDSTREAM_AFTER_PROBES} persist probes (~0.2 and 0.6 s): the capture "
+                       "has no SYN, no zero-window ACK that closed the window, and its first frame is "
+                       "a probe, known as one only from the server's later ACK. The counters cover "
+                       "only the capture (kernel_readings).",
+        "run": lambda: [persist_stream(4, capture_after_probes=MIDSTREAM_AFTER_PROBES)],
+        "midstream": True,
+        "syn": 0,
+        "counters": {"TcpExtTCPWinProbe": (2, None), "TcpExtTCPKeepAlive": (0, 0)},
+        "check": check_persist_midstream,
+    },
+    "keepalive_open_midstream": {
+        "description": "keepalive_v4, but tcpdump starts after the request/response and its ACKs, and "
+                       "SO_KEEPALIVE (idle 1 s, interval 1 s) is set only then: the first frame is a "
+                       "keep-alive into an open window, before any segment of the server.",
+        "run": lambda: [keepalive_open_midstream_stream(4)],
+        "midstream": True,
+        "syn": 0,
+        "counters": {"TcpExtTCPWinProbe": (0, 0), "TcpExtTCPKeepAlive": (2, None)},
+        "check": check_keepalive_open_midstream,
     },
 }
 
