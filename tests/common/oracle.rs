@@ -289,6 +289,9 @@ pub const KERNEL_SCENARIOS: &[&str] = &[
     "persist_any_v4_s68",
     "persist_v6_s96",
     "persist_any_v6_s96",
+    // Class 5: the client persist-probes the server's zero window while the server sends
+    // keep-alives of its own.
+    "both_directions",
 ];
 
 /// Kernel scenarios tcpprobe does not handle yet (issue 10): the same checks run on them

@@ -600,6 +600,34 @@ def keepalive_open_midstream_stream(family):
     return record
 
 
+def both_directions_stream(family):
+    """Class 5: the client queues into the non-reading server's zero window and persist-probes it
+    (persist_stream), while the server, whose receive window is that zero window and which has
+    nothing to send, has SO_KEEPALIVE with TCP_KEEPIDLE 1 and TCP_KEEPINTVL 1 (set once the window
+    closed, so none falls in the fill): its kernel sends keep-alives of its own into the client's
+    open window. The client's probes do not restart the server's idle time (they lie outside its
+    window and are dropped before their ACK is processed); the client's answers to its keep-alives
+    do. Then the server drains and both close cleanly."""
+    server_opts, client_opts = dict(PERSIST_SERVER_OPTS), dict(PERSIST_CLIENT_OPTS)
+    cli, conn, ports = open_pair(family, server_opts, client_opts)
+    queued, unsent = fill_to_zero_window(cli)
+    keepalive_opts = dict(KEEPALIVE_OPTS)
+    apply_opts(conn, keepalive_opts)
+    time.sleep(IDLE_SECONDS)
+    if outq(conn) != 0:
+        raise ScenarioError("the server had data queued: it could not send keep-alives")
+    if tcp_info(conn)[2] != 0:
+        raise ScenarioError("the server's receive window reopened during the stall")
+    drain(cli, conn, queued)
+    record = stream_record(family, ports, "persist_and_keepalive", "both", "persist_and_keepalive",
+                           client_opts, {**server_opts, **keepalive_opts},
+                           probers={"client": "persist", "server": "keepalive"},
+                           bytes_client_to_server=queued, peer_window_zero=True,
+                           queued_when_window_closed=unsent, stall_seconds=IDLE_SECONDS)
+    close_cleanly(cli, conn)
+    return record
+
+
 def keepalive_abort_stream(family):
     """A request/response, then the server becomes unreachable (its inbound segments are dropped
     after the capture saw them): TCP_KEEPCNT keep-alives go unanswered and the client kernel
@@ -1117,6 +1145,25 @@ def check_snap(result, linktype, snaplen, cut):
     return problems
 
 
+def check_both_directions(result):
+    s, eps, _ = only_stream(result)
+    persist = [e for e in eps if e["prober"] == "client" and e["kind"] == "zero_window"]
+    keepalive = [e for e in eps if e["prober"] == "server" and e["kind"] == "keepalive"]
+    if len(persist) != 1 or len(keepalive) != 1 or len(eps) != 2:
+        return [f"episodes {[(e['prober'], e['kind'], len(e['probes'])) for e in eps]}: expected "
+                "the client's zero-window episode and the server's keep-alive series"]
+    p, k = persist[0], keepalive[0]
+    problems = []
+    if len(p["probes"]) < 3 or p["end"] != "reopened":
+        problems.append(f"zero-window episode with {len(p['probes'])} probes, ended {p['end']}")
+    inside = [q for q in k["probes"] if p["probes"][0]["frame"] < q["frame"] < p["end_frame"]]
+    if len(inside) < 2:
+        problems.append(f"{len(inside)} server keep-alives while the client probed, expected >= 2")
+    if k["end"] != "data":
+        problems.append(f"keep-alive series ended {k['end']}, expected data (the drain)")
+    return problems
+
+
 def capture_record(info, packets, out_name, args, from_handshake):
     """The JSON's "capture": what was captured how; link type and snap length as the file says."""
     return {"file": f"{out_name}.pcap", "snaplen": info["snaplen"], "linktype": info["linktype"],
@@ -1562,6 +1609,16 @@ SCENARIOS = {
         "syn": 0,
         "counters": {"TcpExtTCPWinProbe": (0, 0), "TcpExtTCPKeepAlive": (2, None)},
         "check": check_keepalive_open_midstream,
+    },
+    "both_directions": {
+        "description": "IPv4, both probes in one stream (class 5): the client persist-probes the "
+                       "server's zero window as in persist_v4, while the server (SO_RCVBUF 2048, not "
+                       "reading, nothing to send; SO_KEEPALIVE, TCP_KEEPIDLE 1, TCP_KEEPINTVL 1) sends "
+                       "keep-alives of its own into the client's open window. TCPWinProbe counts the "
+                       "client's probes, TCPKeepAlive the server's (streams[].probers).",
+        "run": lambda: [both_directions_stream(4)],
+        "counters": {"TcpExtTCPWinProbe": (3, None), "TcpExtTCPKeepAlive": (2, None)},
+        "check": check_both_directions,
     },
 }
 
