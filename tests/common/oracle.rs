@@ -292,6 +292,8 @@ pub const KERNEL_SCENARIOS: &[&str] = &[
     // Class 5: the client persist-probes the server's zero window while the server sends
     // keep-alives of its own.
     "both_directions",
+    // The persist interval reaches net.ipv4.tcp_rto_max_ms (1 s) and stays there.
+    "persist_rto_max",
 ];
 
 /// Kernel scenarios tcpprobe does not handle yet (issue 10): the same checks run on them
@@ -305,6 +307,9 @@ pub const HARD_CASE_SCENARIOS: &[&str] = &[
     // first frame is a probe known as one only from the peer's later ACK.
     "persist_midstream",
     "keepalive_open_midstream",
+    // An editcap cut of persist_rto_max inside its constant 1 s intervals: persist probes that
+    // look like keep-alives, with no sign of the window closing.
+    "persist_rto_max_cut",
 ];
 
 /// Runs `check` on each scenario, every one even after a failure, and fails naming each that

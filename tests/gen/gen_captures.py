@@ -121,6 +121,15 @@ INVALID_RATELIMIT_MS = 2000
 # whose backed-off RTO reaches it counts as dead and is dropped (tcp_probe_timer), after ~2.5 s.
 ORPHAN_RTO_MAX_MS = 1000
 ORPHAN_WAIT_SECONDS = 15.0
+# persist_rto_max: the persist interval's cap (TCP_RTO_MAX, net.ipv4.tcp_rto_max_ms) at its 1 s
+# minimum: probes ~0.2, 0.6, 1.4, 2.4, 3.4, 4.4 and 5.4 s after the window closes (intervals 0.4,
+# 0.8, then 1.0 s four times); the next would come at ~6.4 s, after the stall.
+RTO_MAX_MS = 1000
+RTO_MAX_STALL_SECONDS = 5.8
+# persist_rto_max_cut: the editcap cut starts this long after the RTO_MAX_CUT_AFTER_PROBES-th probe
+# (~2.4 s), halfway to the next one: it holds the probes at ~3.4, 4.4 and 5.4 s, all at the cap.
+RTO_MAX_CUT_AFTER_PROBES = 4
+MARK_DELAY_SECONDS = 0.4
 # No packet may lie this close to a mark (the counter reading a cut starts at): the kernel counts a
 # probe a few microseconds before tcpdump stamps it, so a packet near the mark could be on either
 # side of the reading.
@@ -427,10 +436,12 @@ def drain(cli, conn, queued):
     wait_for(lambda: outq(cli) == 0, 2.0, "the client's queue to drain")
 
 
-def persist_stream(family, stall=IDLE_SECONDS, capture_after_probes=None):
+def persist_stream(family, stall=IDLE_SECONDS, capture_after_probes=None, mark_after_probes=None):
     """The client queues more than the non-reading server can take; the server's window closes with
     data still queued, so the client's persist timer probes until the server reads. With
-    capture_after_probes the capture starts only once that many probes went out."""
+    capture_after_probes the capture starts only once that many probes went out; with
+    mark_after_probes the parent reads the counters MARK_DELAY_SECONDS after that many (an
+    editcap cut starts there)."""
     server_opts, client_opts = dict(PERSIST_SERVER_OPTS), dict(PERSIST_CLIENT_OPTS)
     cli, conn, ports = open_pair(family, server_opts, client_opts)
     queued, unsent = fill_to_zero_window(cli)
@@ -440,6 +451,11 @@ def persist_stream(family, stall=IDLE_SECONDS, capture_after_probes=None):
         wait_for_probes(capture_after_probes)
         request_capture()
         facts["capture_started_after_probes"] = capture_after_probes
+    if mark_after_probes:
+        wait_for_probes(mark_after_probes)
+        time.sleep(MARK_DELAY_SECONDS)
+        request_mark()
+        facts["counters_marked_after_probes"] = mark_after_probes
     time.sleep(max(0.0, stall - (time.monotonic() - closed_at)))
     drain(cli, conn, queued)
     record = stream_record(family, ports, "persist", "client", "persist", client_opts, server_opts,
@@ -1145,6 +1161,41 @@ def check_snap(result, linktype, snaplen, cut):
     return problems
 
 
+def capped_intervals(result):
+    """The persist intervals of the only stream's only episode, and the cap in seconds."""
+    s, eps, _ = only_stream(result)
+    times = [p["time"] for e in eps for p in e["probes"]]
+    return [round(b - a, 3) for a, b in zip(times, times[1:])], RTO_MAX_MS / 1000, eps
+
+
+def at_cap(gap, cap):
+    return abs(gap - cap) <= 0.1 * cap
+
+
+def check_rto_max(result):
+    gaps, cap, eps = capped_intervals(result)
+    if result["sysctls"].get("net.ipv4.tcp_rto_max_ms") != str(RTO_MAX_MS):
+        return [f"net.ipv4.tcp_rto_max_ms is {result['sysctls'].get('net.ipv4.tcp_rto_max_ms')}"]
+    capped = [at_cap(g, cap) for g in gaps]
+    first_capped = capped.index(True) if True in capped else len(gaps)
+    if (len(eps) != 1 or first_capped == 0 or not all(capped[first_capped:])
+            or len(gaps) - first_capped < 3 or max(gaps) > cap * 1.1):
+        return [f"{len(eps)} episodes, probe intervals {gaps}: expected one episode whose "
+                f"intervals grow to the {cap} s cap and then stay there for >= 3 intervals"]
+    return []
+
+
+def check_rto_max_cut(result):
+    gaps, cap, eps = capped_intervals(result)
+    problems = []
+    _, first = opening_probe(result)
+    if len(eps) != 1 or first is not eps[0] or not eps[0]["probes"][0]["lookahead"]:
+        problems.append(f"{len(eps)} episodes: expected one whose first probe opens the cut")
+    if len(gaps) < 2 or not all(at_cap(g, cap) for g in gaps):
+        problems.append(f"probe intervals {gaps}: expected >= 2, all at the {cap} s cap")
+    return problems
+
+
 def check_both_directions(result):
     s, eps, _ = only_stream(result)
     persist = [e for e in eps if e["prober"] == "client" and e["kind"] == "zero_window"]
@@ -1185,10 +1236,11 @@ def pcap_records(path):
     return records
 
 
-def cut_capture(path, segments, mark, cut_path):
+def cut_capture(path, segments, mark, cut_path, names):
     """editcap -r: the frames of path after the mark. The mark must fall in a gap of the capture
     (no frame within MARK_GAP_SECONDS of the counter reading), so that every frame before it was
-    counted in the reading and none after it. Returns (first frame kept, the editcap command)."""
+    counted in the reading and none after it. Returns (first frame kept, the editcap command as
+    it reads with names, the final file names, for path and cut_path)."""
     lo, hi = mark["epoch_from"] - MARK_GAP_SECONDS, mark["epoch_to"] + MARK_GAP_SECONDS
     near = [seg[0] for seg in segments if lo <= seg[1] <= hi]
     if near:
@@ -1202,7 +1254,7 @@ def cut_capture(path, segments, mark, cut_path):
     if pcap_records(cut_path) != pcap_records(path)[first - 1:]:
         raise ScenarioError("editcap's cut is not byte for byte the full capture's frames "
                             f"{first}-{len(segments)}")
-    return first, " ".join(shlex.quote(os.path.basename(c)) for c in cmd)
+    return first, " ".join(shlex.quote(c) for c in cmd[:4] + list(names) + cmd[6:])
 
 
 def output_result(out, spec, facts, info, segments, path, readings, attempt, from_handshake, args):
@@ -1317,7 +1369,8 @@ def run_attempt(name, spec, outdir, attempt):
     if "cut" in spec:
         cfg = spec["cut"]
         out, cut_path = cfg["name"], tmp(f"{cfg['name']}.pcap")
-        first, cmd = cut_capture(capture.path, ref_segments, marks[0], cut_path)
+        first, cmd = cut_capture(capture.path, ref_segments, marks[0], cut_path,
+                                 (f"{name}.pcap", f"{out}.pcap"))
         info, segments = read_capture(cut_path)
         out_spec = {**{k: v for k, v in spec.items() if k not in ("check", "syn")}, **cfg}
         res = output_result(out, out_spec, facts, info, segments, cut_path,
@@ -1619,6 +1672,28 @@ SCENARIOS = {
         "run": lambda: [both_directions_stream(4)],
         "counters": {"TcpExtTCPWinProbe": (3, None), "TcpExtTCPKeepAlive": (2, None)},
         "check": check_both_directions,
+    },
+    "persist_rto_max": {
+        "description": f"IPv4, persist_v4 with net.ipv4.tcp_rto_max_ms {RTO_MAX_MS} and a "
+                       f"{RTO_MAX_STALL_SECONDS} s stall: the persist interval doubles from 0.4 s to "
+                       "the 1 s cap and then stays there: a constant-interval series of persist "
+                       "probes, not keep-alives.",
+        "run": lambda: [persist_stream(4, stall=RTO_MAX_STALL_SECONDS,
+                                       mark_after_probes=RTO_MAX_CUT_AFTER_PROBES)],
+        "sysctls": {"net.ipv4.tcp_rto_max_ms": RTO_MAX_MS},
+        "counters": {"TcpExtTCPWinProbe": (6, None), "TcpExtTCPKeepAlive": (0, 0)},
+        "check": check_rto_max,
+        "cut": {
+            "name": "persist_rto_max_cut",
+            "description": "persist_rto_max cut with editcap where the namespace's counters were read "
+                           f"{MARK_DELAY_SECONDS} s after the {RTO_MAX_CUT_AFTER_PROBES}th probe: it "
+                           "starts with a probe and holds only probes at the 1 s cap, a constant "
+                           "interval, with no sign of the window closing. The counters are those "
+                           "read at the cut subtracted from those at the end.",
+            "syn": 0,
+            "counters": {"TcpExtTCPWinProbe": (3, None), "TcpExtTCPKeepAlive": (0, 0)},
+            "check": check_rto_max_cut,
+        },
     },
 }
 
