@@ -136,27 +136,19 @@ fn one_row_per_episode_agreeing_with_its_summary_in_both_passes() {
             );
             // The prober is the side the generator's truth names for the stream of this episode.
             let first: u64 = s["tcpprobe.summary.first_probe"].parse().unwrap();
-            let stream = truth
+            let (stream, episode) = truth
                 .streams
                 .iter()
-                .find(|st| {
-                    st.episodes
-                        .iter()
-                        .flatten()
-                        .any(|e| e.probes.iter().any(|p| p.frame == first))
-                })
+                .flat_map(|st| st.episodes.iter().flatten().map(move |e| (st, e)))
+                .find(|(_, e)| e.probes.iter().any(|p| p.frame == first))
                 .unwrap_or_else(|| panic!("{at}: first probe {first} is in no truth episode"));
-            let port = stream.prober_port.expect("a probing stream has a prober");
+            let port = episode.prober_port;
             assert!(
                 row["Prober"].ends_with(&format!(":{port}")),
                 "{at}: prober {} is not port {port}",
                 row["Prober"]
             );
-            let other = if port == stream.client_port {
-                stream.server_port
-            } else {
-                stream.client_port
-            };
+            let other = stream.peer_of(port);
             assert!(
                 row["Probed side"].ends_with(&format!(":{other}")),
                 "{at}: probed side {} is not port {other}",

@@ -80,9 +80,10 @@ fn seconds(s: &str) -> f64 {
 pub fn check_episodes(tshark: &Tshark, dir: &Path, name: &str) {
     let truth = KernelCapture::load(dir, name);
     let pcap = tshark.stage(&truth.pcap);
-    // Tell tcpprobe the probed kernel's reply rate limit, as a user would (Preferences).
-    let ratelimit = format!("tcpprobe.invalid_ratelimit:{}", truth.invalid_ratelimit);
-    let rows = episode_rows(tshark, &pcap, &["-2", "-o", &ratelimit]);
+    // Tell tcpprobe the probed kernel's reply rate limit and the prober's RTO bounds, as a user
+    // who knows them would (Preferences).
+    tshark.set_prefs(&truth.prober_prefs);
+    let rows = episode_rows(tshark, &pcap, &["-2"]);
     let row = |frame: u64| {
         rows.get(&frame)
             .unwrap_or_else(|| panic!("{name}: no frame {frame}"))
@@ -98,16 +99,28 @@ pub fn check_episodes(tshark: &Tshark, dir: &Path, name: &str) {
     let mut truth_probes = 0;
     let mut third_or_later = std::collections::BTreeSet::new();
     for s in &truth.streams {
-        let probe_class = match s.expect.as_str() {
-            "persist" => ZERO_WINDOW_PROBE,
-            "keepalive" => KEEP_ALIVE,
-            _ => continue,
-        };
+        if s.persist_port.is_none() && s.keepalive_port.is_none() {
+            continue;
+        }
         let episodes = s
             .episodes
             .as_ref()
             .unwrap_or_else(|| panic!("{name}: no capture.episodes (regenerate the captures)"));
         for e in episodes {
+            // Each episode is one prober's: persist probes or keep-alives, as the kernel's
+            // counters say that side sent (a stream may have one of each, on different sides).
+            let (probe_class, sender) = match e.kind.as_str() {
+                "zero_window" => (ZERO_WINDOW_PROBE, s.persist_port),
+                "keepalive" => (KEEP_ALIVE, s.keepalive_port),
+                other => panic!("{name}: unknown episode kind {other:?}"),
+            };
+            assert_eq!(
+                sender,
+                Some(e.prober_port),
+                "{name}: a {} episode of port {}, which the stream does not have send them",
+                e.kind,
+                e.prober_port
+            );
             let probes = &e.probes;
             let first = row(probes[0].frame);
             let id = first.get("tcpprobe.episode").to_string();
@@ -125,6 +138,11 @@ pub fn check_episodes(tshark: &Tshark, dir: &Path, name: &str) {
                 let at = format!("{name} frame {frame}");
                 let r = row(frame);
                 assert_eq!(r.get("tcpprobe.verdict"), probe_class, "{at}: verdict");
+                assert_eq!(
+                    r.get("tcp.srcport"),
+                    e.prober_port.to_string(),
+                    "{at}: from the prober"
+                );
                 assert_eq!(r.get("tcpprobe.episode"), id, "{at}: episode");
                 assert_eq!(
                     r.get("tcpprobe.probe_number"),

@@ -76,6 +76,8 @@ pub fn make_readable(path: &Path) {
 /// A tshark that loads exactly the plugin under test and nothing from the user's setup.
 pub struct Tshark {
     pub dir: TempDir,
+    /// Preferences (`-o name:value`) every tshark run here gets, as a user sets them once.
+    prefs: std::sync::Mutex<Vec<String>>,
     /// Names of the FT_BOOLEAN fields this tshark knows (`tshark -G fields`), read once.
     booleans: OnceLock<HashSet<String>>,
 }
@@ -128,6 +130,7 @@ impl Tshark {
         make_readable(&dir.path().join("home"));
         Tshark {
             dir,
+            prefs: std::sync::Mutex::new(Vec::new()),
             booleans: OnceLock::new(),
         }
     }
@@ -142,6 +145,11 @@ impl Tshark {
             .unwrap_or_else(|e| panic!("cannot copy {}: {e}", capture.display()));
         make_readable(&dest);
         dest
+    }
+
+    /// Sets the preferences every later tshark run gets (`name:value`, for `-o`).
+    pub fn set_prefs(&self, prefs: &[String]) {
+        *self.prefs.lock().unwrap() = prefs.to_vec();
     }
 
     pub fn command(&self, program: &str) -> Command {
@@ -166,11 +174,14 @@ impl Tshark {
     /// Runs tshark; panics when it complains about a dissector or the plugin (whatever its exit
     /// status, which the caller judges).
     pub fn run_raw(&self, args: &[&str]) -> Output {
-        let out: Output = self
-            .command("tshark")
-            .args(args)
-            .output()
-            .expect("run tshark");
+        let mut cmd = self.command("tshark");
+        // -G must come first; it reads no preferences anyway.
+        if args.first() != Some(&"-G") {
+            for p in self.prefs.lock().unwrap().iter() {
+                cmd.args(["-o", p]);
+            }
+        }
+        let out: Output = cmd.args(args).output().expect("run tshark");
         let stderr = String::from_utf8_lossy(&out.stderr);
         for bad in [
             "tcpprobe:",

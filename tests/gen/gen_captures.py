@@ -5,25 +5,42 @@ Usage (as root, Python 3 standard library only):
 
     python3 tests/gen/gen_captures.py OUTDIR [SCENARIO ...]
 
-With no SCENARIO every scenario runs. For each scenario the script creates a fresh network
-namespace, captures its loopback with tcpdump into OUTDIR/<scenario>.pcap, runs real sockets
-inside the namespace, and writes OUTDIR/<scenario>.json with:
+With no SCENARIO every scenario runs (a SCENARIO may also name one output of a run: the run
+makes all of its outputs). For each scenario the script creates a fresh network namespace,
+captures its loopback with tcpdump into OUTDIR/<scenario>.pcap, runs real sockets inside the
+namespace, and writes OUTDIR/<scenario>.json with:
 - `kernel`: the namespace's own counters TcpExtTCPWinProbe (persist probes sent) and
   TcpExtTCPKeepAlive (keep-alives sent) over the capture, and `kernel_extra`: TcpExtTCPACKSkippedSeq
   (out-of-window ACKs the receiver held back because of net.ipv4.tcp_invalid_ratelimit, i.e. probes
-  left unanswered) and the TcpExtTCPAbortOn* counters (which abort ended a connection);
-- per TCP stream: which side was made to probe and how, what the application saw (`facts.app`),
-  the namespace sysctls and tc commands used (`facts.namespace_setup`), and what the capture holds
-  as parsed here from the raw pcap, independently of Wireshark (`capture`), including the probe
-  episodes (`capture.episodes`, see oracle.py).
+  left unanswered) and the TcpExtTCPAbortOn* counters (which abort ended a connection); both are
+  the differences of `kernel_readings.at_capture_end` and `kernel_readings.at_capture_start`;
+- `capture`: the file, its link type and snap length as the pcap says, the tcpdump arguments,
+  and what the snap length cut (`cut_frames`, `tcp_header_cut_frames`, `syn_header_cut_frames`,
+  `window_unknown_frames`);
+- per TCP stream: which side was made to send which kind of probe (`probers`: {side: "persist"
+  or "keepalive"}; both sides may, each its own kind; `prober` and `expect` say the same for a
+  stream with one prober), what the application saw (`facts.app`), the namespace sysctls and tc
+  commands used (`facts.namespace_setup`), and what the capture holds as parsed here from the raw
+  pcap, independently of Wireshark (`capture`), including the probe episodes
+  (`capture.episodes`, each with its `prober` side and every probe's `lookahead`: whether only a
+  later segment shows it to be one; see oracle.py).
 A scenario whose kernel behaviour does not match its intent is retried (timing on a loaded machine
 can spoil one run) and finally reported as an error with a non-zero exit status.
+
+A scenario with "captures" writes, instead of its own lo capture, the captures listed there: each
+a tcpdump of its own (other interface, link type or snap length) running at the same time, each
+with its own JSON (`simultaneous_captures`); every one must hold the same frames as the run's lo
+capture, field for field where it holds them. A scenario with "cut" also writes an editcap cut of
+its lo capture that starts where the child asked for a counter reading (`cut`).
 
 Internally the script re-invokes itself inside the namespace as
 `ip netns exec NS python3 gen_captures.py --inside SCENARIO`; that child applies the scenario's
 sysctls, does the socket work and prints its facts as one JSON line on stdout. A scenario that
 wants its capture to start mid-connection has the child print `@capture` and wait for `go` on
-stdin; otherwise the capture runs from before the child starts.
+stdin; otherwise the capture runs from before the child starts. The counters are read before
+tcpdump starts and again once it listens; if they differ, something was sent in between and the
+run is retried, so the counters cover exactly what the capture saw. `@mark` asks for a counter
+reading where a cut starts; no frame may lie near it.
 
 Everything here uses only what this kernel has (6.18, no sch_netem and no tc gact action): packets
 are dropped with a classic-BPF tc filter in direct-action mode, and long retransmission timeouts
@@ -52,7 +69,8 @@ import termios
 import threading
 import time
 
-import oracle  # the episode model: tests/gen/oracle.py, beside this script
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree (cargo test runs this script)
+import oracle  # noqa: E402  the episode model: tests/gen/oracle.py, beside this script
 
 SCRIPT = os.path.abspath(__file__)
 
@@ -103,6 +121,24 @@ INVALID_RATELIMIT_MS = 2000
 # whose backed-off RTO reaches it counts as dead and is dropped (tcp_probe_timer), after ~2.5 s.
 ORPHAN_RTO_MAX_MS = 1000
 ORPHAN_WAIT_SECONDS = 15.0
+# persist_rto_max: the persist interval's cap (TCP_RTO_MAX, net.ipv4.tcp_rto_max_ms) at its 1 s
+# minimum: probes ~0.2, 0.6, 1.4, 2.4, 3.4, 4.4 and 5.4 s after the window closes (intervals 0.4,
+# 0.8, then 1.0 s four times); the next would come at ~6.4 s, after the stall.
+RTO_MAX_MS = 1000
+RTO_MAX_STALL_SECONDS = 5.8
+# persist_rto_max_cut: the editcap cut starts this long after the RTO_MAX_CUT_AFTER_PROBES-th probe
+# (~2.4 s), halfway to the next one: it holds the probes at ~3.4, 4.4 and 5.4 s, all at the cap.
+RTO_MAX_CUT_AFTER_PROBES = 4
+MARK_DELAY_SECONDS = 0.4
+# No packet may lie this close to a mark (the counter reading a cut starts at): the kernel counts a
+# probe a few microseconds before tcpdump stamps it, so a packet near the mark could be on either
+# side of the reading.
+MARK_GAP_SECONDS = 0.01
+# persist_midstream: tcpdump starts once this many probes went out (~0.2 and 0.6 s after the window
+# closed); the next comes ~1.4 s after, so the capture holds the probes at ~1.4 and 3.0 s.
+MIDSTREAM_AFTER_PROBES = 2
+# Two tcpdumps started at once stamp the same frame apart by a few microseconds.
+SAME_FRAME_SECONDS = 0.001
 # Small enough that the window closes after a few KB; set before listen() so the accepted socket
 # inherits it and the SYN-ACK offers window scale 0 (the capture then shows the real byte counts).
 SMALL_RCVBUF = 2048
@@ -230,11 +266,40 @@ def drop_filter(dport):
             ("tc", "filter", "add", "dev", "lo", "ingress", "bpf", "bytecode", bytecode, "da")]
 
 
+def ask_parent(request, what):
+    print(request, flush=True)
+    if sys.stdin.readline().strip() != "go":
+        raise ScenarioError(f"the parent did not confirm {what}")
+
+
 def request_capture():
     """Ask the parent to start tcpdump now (mid-connection) and wait until it listens."""
-    print("@capture", flush=True)
-    if sys.stdin.readline().strip() != "go":
-        raise ScenarioError("the parent did not confirm the capture start")
+    ask_parent("@capture", "the capture start")
+
+
+def request_mark():
+    """Ask the parent to read the namespace's counters now: an editcap cut of the capture starts
+    here (spec "cut")."""
+    ask_parent("@mark", "the counter reading")
+
+
+def parse_netstat(text):
+    """/proc/net/netstat as {"TcpExtTCPWinProbe": n, ...}."""
+    lines = text.splitlines()
+    values = {}
+    for names, nums in zip(lines[::2], lines[1::2]):
+        prefix, _, names = names.partition(":")
+        for name, num in zip(names.split(), nums.partition(":")[2].split()):
+            values[prefix + name] = int(num)
+    return values
+
+
+def wait_for_probes(n):
+    """Inside the namespace: until the kernel has sent n persist probes (TcpExtTCPWinProbe)."""
+    def sent():
+        with open("/proc/net/netstat") as f:
+            return parse_netstat(f.read())["TcpExtTCPWinProbe"] >= n
+    wait_for(sent, 10.0, f"{n} persist probes")
 
 
 def open_pair(family, server_opts=None, client_opts=None):
@@ -318,7 +383,11 @@ def socket_states(port):
 
 
 def stream_record(family, ports, role, prober, expect, client_opts, server_opts, app=None,
-                  setup=(), **facts):
+                  setup=(), probers=None, **facts):
+    """probers: {side: kind} when both sides probe (prober is then "both"); otherwise the one
+    prober and its kind (expect), or none."""
+    if probers is None:
+        probers = {prober: expect} if prober else {}
     return {
         "family": family,
         "client_addr": LOOPBACK[family][1],
@@ -328,6 +397,9 @@ def stream_record(family, ports, role, prober, expect, client_opts, server_opts,
         "role": role,
         "prober": prober,
         "expect": expect,
+        # Which side sends which kind of probe, "persist" (counted in TcpExtTCPWinProbe) or
+        # "keepalive" (TcpExtTCPKeepAlive); both sides may, each its own kind.
+        "probers": probers,
         "socket_options": {"client": client_opts, "server": server_opts},
         # app: what the application saw (errors, times as *_epoch, converted by the parent to
         # *_time relative to the capture's first packet); None when nothing beyond normal I/O.
@@ -364,17 +436,31 @@ def drain(cli, conn, queued):
     wait_for(lambda: outq(cli) == 0, 2.0, "the client's queue to drain")
 
 
-def persist_stream(family, stall=IDLE_SECONDS):
+def persist_stream(family, stall=IDLE_SECONDS, capture_after_probes=None, mark_after_probes=None):
     """The client queues more than the non-reading server can take; the server's window closes with
-    data still queued, so the client's persist timer probes until the server reads."""
+    data still queued, so the client's persist timer probes until the server reads. With
+    capture_after_probes the capture starts only once that many probes went out; with
+    mark_after_probes the parent reads the counters MARK_DELAY_SECONDS after that many (an
+    editcap cut starts there)."""
     server_opts, client_opts = dict(PERSIST_SERVER_OPTS), dict(PERSIST_CLIENT_OPTS)
     cli, conn, ports = open_pair(family, server_opts, client_opts)
     queued, unsent = fill_to_zero_window(cli)
-    time.sleep(stall)
+    closed_at = time.monotonic()
+    facts = {}
+    if capture_after_probes:
+        wait_for_probes(capture_after_probes)
+        request_capture()
+        facts["capture_started_after_probes"] = capture_after_probes
+    if mark_after_probes:
+        wait_for_probes(mark_after_probes)
+        time.sleep(MARK_DELAY_SECONDS)
+        request_mark()
+        facts["counters_marked_after_probes"] = mark_after_probes
+    time.sleep(max(0.0, stall - (time.monotonic() - closed_at)))
     drain(cli, conn, queued)
     record = stream_record(family, ports, "persist", "client", "persist", client_opts, server_opts,
                            bytes_client_to_server=queued, peer_window_zero=True,
-                           queued_when_window_closed=unsent, stall_seconds=stall)
+                           queued_when_window_closed=unsent, stall_seconds=stall, **facts)
     close_cleanly(cli, conn)
     return record
 
@@ -502,6 +588,58 @@ def keepalive_stream(family):
     time.sleep(IDLE_SECONDS)
     record = stream_record(family, ports, "keepalive", "client", "keepalive", client_opts, {},
                            idle_seconds=IDLE_SECONDS)
+    close_cleanly(cli, conn)
+    return record
+
+
+def keepalive_open_midstream_stream(family):
+    """keepalive_stream, but the capture starts after the request/response and its ACKs, and
+    keep-alive is switched on only then: the capture opens with a keep-alive into an open window,
+    before any segment of the server."""
+    cli, conn, ports = open_pair(family)
+    cli.sendall(b"ping\n")
+    recv_exactly(conn, 5)
+    conn.sendall(b"pong\n")
+    recv_exactly(cli, 5)
+    wait_for(lambda: outq(cli) == 0 and outq(conn) == 0, 2.0,
+             "both sides to acknowledge the request and the response")
+    request_capture()
+    client_opts = dict(KEEPALIVE_OPTS)
+    apply_opts(cli, client_opts)  # only now: no keep-alive timer runs while tcpdump starts
+    time.sleep(IDLE_SECONDS)
+    if outq(cli) != 0 or snd_wnd(cli) == 0:
+        raise ScenarioError("the client had data queued or a closed window during the idle time")
+    record = stream_record(family, ports, "keepalive_open_midstream", "client", "keepalive",
+                           client_opts, {}, idle_seconds=IDLE_SECONDS, peer_window_zero=False,
+                           capture_from_handshake=False)
+    close_cleanly(cli, conn)
+    return record
+
+
+def both_directions_stream(family):
+    """Class 5: the client queues into the non-reading server's zero window and persist-probes it
+    (persist_stream), while the server, whose receive window is that zero window and which has
+    nothing to send, has SO_KEEPALIVE with TCP_KEEPIDLE 1 and TCP_KEEPINTVL 1 (set once the window
+    closed, so none falls in the fill): its kernel sends keep-alives of its own into the client's
+    open window. The client's probes do not restart the server's idle time (they lie outside its
+    window and are dropped before their ACK is processed); the client's answers to its keep-alives
+    do. Then the server drains and both close cleanly."""
+    server_opts, client_opts = dict(PERSIST_SERVER_OPTS), dict(PERSIST_CLIENT_OPTS)
+    cli, conn, ports = open_pair(family, server_opts, client_opts)
+    queued, unsent = fill_to_zero_window(cli)
+    keepalive_opts = dict(KEEPALIVE_OPTS)
+    apply_opts(conn, keepalive_opts)
+    time.sleep(IDLE_SECONDS)
+    if outq(conn) != 0:
+        raise ScenarioError("the server had data queued: it could not send keep-alives")
+    if tcp_info(conn)[2] != 0:
+        raise ScenarioError("the server's receive window reopened during the stall")
+    drain(cli, conn, queued)
+    record = stream_record(family, ports, "persist_and_keepalive", "both", "persist_and_keepalive",
+                           client_opts, {**server_opts, **keepalive_opts},
+                           probers={"client": "persist", "server": "keepalive"},
+                           bytes_client_to_server=queued, peer_window_zero=True,
+                           queued_when_window_closed=unsent, stall_seconds=IDLE_SECONDS)
     close_cleanly(cli, conn)
     return record
 
@@ -641,9 +779,10 @@ def run(cmd, what, timeout=10):
     return res.stdout
 
 
-def run_child(ns, name, on_capture):
-    """The socket part inside the namespace; on_capture() runs when the child asks for the capture
-    to start (midstream scenarios). Returns the child's facts."""
+def run_child(ns, name, handlers):
+    """The socket part inside the namespace; handlers["@capture"]() runs when the child asks for
+    the capture to start (midstream scenarios), handlers["@mark"]() when it asks for a counter
+    reading (a cut). Returns the child's facts."""
     cmd = ["ip", "netns", "exec", ns, sys.executable, SCRIPT, "--inside", name]
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
@@ -655,8 +794,8 @@ def run_child(ns, name, on_capture):
     out = []
     try:
         for line in proc.stdout:
-            if line.strip() == "@capture":
-                on_capture()
+            if line.strip() in handlers:
+                handlers[line.strip()]()
                 proc.stdin.write("go\n")
                 proc.stdin.flush()
             else:
@@ -677,12 +816,7 @@ def run_child(ns, name, on_capture):
 def read_counters(ns):
     """TcpExt counters of the namespace: /proc/net is per network namespace of the reader."""
     text = run(["ip", "netns", "exec", ns, "cat", "/proc/net/netstat"], "reading /proc/net/netstat")
-    lines = text.splitlines()
-    values = {}
-    for names, nums in zip(lines[::2], lines[1::2]):
-        prefix, _, names = names.partition(":")
-        for name, num in zip(names.split(), nums.partition(":")[2].split()):
-            values[prefix + name] = int(num)
+    values = parse_netstat(text)
     missing = [c for c in COUNTERS if c not in values]
     if missing:
         raise ScenarioError(f"/proc/net/netstat has no {', '.join(missing)}")
@@ -739,55 +873,40 @@ class Capture:
         return int(m.group(1))
 
 
-def pcap_segments(path):
-    """The TCP segments of a pcap of Ethernet frames (what tcpdump writes for lo), as tuples
-    (frame, timestamp, family, sport, dport, seq, ack, flags, window, payload_len); frames are
-    numbered from 1, as Wireshark numbers them."""
+def read_capture(path):
+    """(info, segments) of a pcap, read by the model (oracle.read_pcap: link type, snap length,
+    what the snap length cut; the segments' lengths from their IP headers)."""
     with open(path, "rb") as f:
         data = f.read()
-    if len(data) < 24:
-        raise ScenarioError(f"{path}: no pcap header")
-    endian, tick = {b"\xd4\xc3\xb2\xa1": ("<", 1e-6), b"\xa1\xb2\xc3\xd4": (">", 1e-6),
-                    b"\x4d\x3c\xb2\xa1": ("<", 1e-9), b"\xa1\xb2\x3c\x4d": (">", 1e-9)
-                    }.get(data[:4], (None, None))
-    if endian is None:
-        raise ScenarioError(f"{path}: not a pcap file")
-    linktype = struct.unpack_from(endian + "I", data, 20)[0] & 0x0FFFFFFF
-    if linktype != 1:
-        raise ScenarioError(f"{path}: link type {linktype}, expected 1 (Ethernet)")
-    segments = []
-    off = 24
-    while off < len(data):
-        if off + 16 > len(data):
-            raise ScenarioError(f"{path}: truncated record header at offset {off}")
-        sec, frac, incl = struct.unpack_from(endian + "III", data, off)
-        frame = data[off + 16:off + 16 + incl]
-        if len(frame) != incl:
-            raise ScenarioError(f"{path}: truncated record at offset {off}")
-        off += 16 + incl
-        ethertype = struct.unpack_from("!H", frame, 12)[0]
-        ip = frame[14:]
-        if ethertype == 0x0800 and ip[9] == 6:
-            family, ihl = 4, (ip[0] & 0x0F) * 4
-            ip_payload = struct.unpack_from("!H", ip, 2)[0] - ihl
-        elif ethertype == 0x86DD and ip[6] == 6:
-            family, ihl = 6, 40
-            ip_payload = struct.unpack_from("!H", ip, 4)[0]
-        else:
-            raise ScenarioError(f"{path}: non-TCP frame (ethertype {ethertype:#06x}) in a 'tcp' capture")
-        sport, dport, seq, ack, offx, flags, window = struct.unpack_from("!HHIIBBH", ip, ihl)
-        segments.append((len(segments) + 1, sec + frac * tick, family, sport, dport, seq, ack, flags,
-                         window, ip_payload - (offx >> 4) * 4))
-    return segments
-
-
-def analyse_capture(path, streams):
-    """The pcap's segments through the episode model (oracle.py, which describes what it records
-    per stream). Returns (total packets, timestamp of the first packet)."""
     try:
-        return oracle.analyse_segments(pcap_segments(path), streams)
+        return oracle.read_pcap(data)
+    except oracle.CaptureError as e:
+        raise ScenarioError(f"{path}: {e}")
+
+
+def analyse_capture(path, segments, streams):
+    """The segments through the episode model (oracle.py, which describes what it records per
+    stream). Returns (total packets, timestamp of the first packet)."""
+    try:
+        return oracle.analyse_segments(segments, streams)
     except oracle.UnknownStream as e:
         raise ScenarioError(f"{path}: {e}")
+
+
+def compare_with_reference(segments, reference):
+    """Problems, if a capture taken at the same time as the full reference capture (lo, SNAPLEN)
+    differs from it in anything it holds: the same frames in the same order, each with the same
+    addresses, ports, sequence and acknowledgement numbers, flags and payload length (from the IP
+    header), the same window where it was captured, and a time stamp at most SAME_FRAME_SECONDS
+    apart (each tcpdump stamps its own copy)."""
+    if len(segments) != len(reference):
+        return [f"{len(segments)} frames, the reference capture {len(reference)}"]
+    for got, want in zip(segments, reference):
+        same = got[2:8] == want[2:8] and got[9] == want[9]
+        window_ok = got[8] is None or got[8] == want[8]
+        if not (same and window_ok) or abs(got[1] - want[1]) > SAME_FRAME_SECONDS:
+            return [f"frame {got[0]} is {got[1:]} here and {want[1:]} in the reference capture"]
+    return []
 
 
 def app_times(streams, t0):
@@ -799,8 +918,10 @@ def app_times(streams, t0):
                 app[key[:-len("_epoch")] + "_time"] = round(app.pop(key) - t0, 6)
 
 
-def probes_of(stream):
-    return [p for e in stream["capture"]["episodes"] for p in e["probes"]]
+def probes_of(stream, side=None):
+    """The probes of a stream's episodes (of one prober side's, if given)."""
+    return [p for e in stream["capture"]["episodes"] if side in (None, e["prober"])
+            for p in e["probes"]]
 
 
 def validate(spec, result):
@@ -823,18 +944,23 @@ def validate(spec, result):
             problems.append(f"{tag}: {cap['rst']} RST segments, expected a clean close")
         shaped = {side: cap["seq_minus_one_acks"][side] + cap.get("urgent_probes", {}).get(side, 0)
                   for side in ("client", "server")}
+        probers = oracle.stream_probers(s)
         for side in ("client", "server"):
             n = shaped[side]
-            if side != s["prober"] and n:
+            if side not in probers and n:
                 problems.append(f"{tag}: {n} probe-shaped segments from the {side}, which must not probe")
-        if s["prober"]:
-            n = shaped[s["prober"]]
+        for side, kind in probers.items():
+            n, in_episodes = shaped[side], len(probes_of(s, side))
             if n == 0:
-                problems.append(f"{tag}: no {s['expect']} probe captured")
-            if n != len(probes_of(s)):
-                problems.append(f"{tag}: {n} probe-shaped segments but {len(probes_of(s))} in episodes")
-            seen[COUNTER_FOR[s["expect"]]] += n
-        if s["facts"].get("peer_window_zero") and cap["zero_window_segments"]["server"] == 0:
+                problems.append(f"{tag}: no {kind} probe from the {side} captured")
+            if n != in_episodes:
+                problems.append(f"{tag}: {n} probe-shaped segments from the {side} but {in_episodes} "
+                                "in its episodes")
+            seen[COUNTER_FOR[kind]] += n
+        # A cut window field cannot show the zero window; the reference capture taken at the same
+        # time does (compare_with_reference).
+        if (s["facts"].get("peer_window_zero") and cap["zero_window_segments"]["server"] == 0
+                and cap["window_unknown_segments"]["server"] == 0):
             problems.append(f"{tag}: no zero-window segment from the server captured")
     for c in COUNTERS:
         if seen[c] != kernel[c]:
@@ -970,75 +1096,307 @@ def check_midstream(result):
     return []
 
 
+def opening_probe(result):
+    """(stream, episode) whose first probe is the capture's first frame, or (None, None)."""
+    for s in result["streams"]:
+        for e in s["capture"]["episodes"]:
+            if e["probes"][0]["frame"] == 1:
+                return s, e
+    return None, None
+
+
+def check_persist_midstream(result):
+    s, eps, _ = only_stream(result)
+    problems = []
+    before = result["kernel_readings"]["at_capture_start"]["TcpExtTCPWinProbe"]
+    if before < MIDSTREAM_AFTER_PROBES:
+        problems.append(f"{before} probes before the capture started, expected >= "
+                        f"{MIDSTREAM_AFTER_PROBES}: probing had not begun")
+    _, first = opening_probe(result)
+    if (len(eps) != 1 or first is not eps[0] or eps[0]["kind"] != "zero_window"
+            or eps[0]["closed_frame"] is not None or not eps[0]["probes"][0]["lookahead"]
+            or eps[0]["end"] != "reopened"):
+        problems.append(f"episodes {[(e['kind'], len(e['probes']), e['end']) for e in eps]}: "
+                        "expected one zero-window episode that opens the capture with a probe "
+                        "recognisable only by the server's later ACK, and reopens")
+    return problems
+
+
+def check_keepalive_open_midstream(result):
+    s, eps, _ = only_stream(result)
+    problems = []
+    _, first = opening_probe(result)
+    if (len(eps) != 1 or first is not eps[0] or eps[0]["kind"] != "keepalive"
+            or not eps[0]["probes"][0]["lookahead"] or len(eps[0]["probes"]) < 2):
+        problems.append(f"episodes {[(e['kind'], len(e['probes'])) for e in eps]}: expected one "
+                        "keep-alive series whose first keep-alive is the capture's first frame")
+    zero = s["capture"]["zero_window_segments"]
+    if zero != {"client": 0, "server": 0}:
+        problems.append(f"zero-window segments {zero}: the window must stay open")
+    return problems
+
+
+def check_snap(result, linktype, snaplen, cut):
+    """What the snap length did: "window" (every TCP header cut before its window field),
+    "options" (every TCP header cut in its options, the window kept) or "payload" (every header
+    whole but maybe the SYNs', whose options are 8 bytes longer; payload cut)."""
+    cap = result["capture"]
+    n = cap["packets"]
+    problems = []
+    if (cap["linktype"], cap["snaplen"]) != (linktype, snaplen):
+        problems.append(f"link type {cap['linktype']}, snap length {cap['snaplen']}: expected "
+                        f"{linktype}, {snaplen}")
+    syn = cap["syn_header_cut_frames"]
+    want = {"window": (n, n), "options": (0, n), "payload": (0, syn)}[cut]
+    got = (cap["window_unknown_frames"], cap["tcp_header_cut_frames"])
+    if got != want:
+        problems.append(f"{got[0]} frames with the window cut and {got[1]} with the TCP header cut, "
+                        f"of {n}: expected {want[0]} and {want[1]}")
+    if cap["cut_frames"] == 0:
+        problems.append("no frame was cut")
+    if cut == "window":
+        for s in result["streams"]:
+            if any(not e["window_unknown"] for e in s["capture"]["episodes"]):
+                problems.append("an episode does not say its window is unknown")
+    return problems
+
+
+def capped_intervals(result):
+    """The persist intervals of the only stream's only episode, and the cap in seconds."""
+    s, eps, _ = only_stream(result)
+    times = [p["time"] for e in eps for p in e["probes"]]
+    return [round(b - a, 3) for a, b in zip(times, times[1:])], RTO_MAX_MS / 1000, eps
+
+
+def at_cap(gap, cap):
+    return abs(gap - cap) <= 0.1 * cap
+
+
+def check_rto_max(result):
+    gaps, cap, eps = capped_intervals(result)
+    if result["sysctls"].get("net.ipv4.tcp_rto_max_ms") != str(RTO_MAX_MS):
+        return [f"net.ipv4.tcp_rto_max_ms is {result['sysctls'].get('net.ipv4.tcp_rto_max_ms')}"]
+    capped = [at_cap(g, cap) for g in gaps]
+    first_capped = capped.index(True) if True in capped else len(gaps)
+    if (len(eps) != 1 or first_capped == 0 or not all(capped[first_capped:])
+            or len(gaps) - first_capped < 3 or max(gaps) > cap * 1.1):
+        return [f"{len(eps)} episodes, probe intervals {gaps}: expected one episode whose "
+                f"intervals grow to the {cap} s cap and then stay there for >= 3 intervals"]
+    return []
+
+
+def check_rto_max_cut(result):
+    gaps, cap, eps = capped_intervals(result)
+    problems = []
+    _, first = opening_probe(result)
+    if len(eps) != 1 or first is not eps[0] or not eps[0]["probes"][0]["lookahead"]:
+        problems.append(f"{len(eps)} episodes: expected one whose first probe opens the cut")
+    if len(gaps) < 2 or not all(at_cap(g, cap) for g in gaps):
+        problems.append(f"probe intervals {gaps}: expected >= 2, all at the {cap} s cap")
+    return problems
+
+
+def check_both_directions(result):
+    s, eps, _ = only_stream(result)
+    persist = [e for e in eps if e["prober"] == "client" and e["kind"] == "zero_window"]
+    keepalive = [e for e in eps if e["prober"] == "server" and e["kind"] == "keepalive"]
+    if len(persist) != 1 or len(keepalive) != 1 or len(eps) != 2:
+        return [f"episodes {[(e['prober'], e['kind'], len(e['probes'])) for e in eps]}: expected "
+                "the client's zero-window episode and the server's keep-alive series"]
+    p, k = persist[0], keepalive[0]
+    problems = []
+    if len(p["probes"]) < 3 or p["end"] != "reopened":
+        problems.append(f"zero-window episode with {len(p['probes'])} probes, ended {p['end']}")
+    inside = [q for q in k["probes"] if p["probes"][0]["frame"] < q["frame"] < p["end_frame"]]
+    if len(inside) < 2:
+        problems.append(f"{len(inside)} server keep-alives while the client probed, expected >= 2")
+    if k["end"] != "data":
+        problems.append(f"keep-alive series ended {k['end']}, expected data (the drain)")
+    return problems
+
+
+def capture_record(info, packets, out_name, args, from_handshake):
+    """The JSON's "capture": what was captured how; link type and snap length as the file says."""
+    return {"file": f"{out_name}.pcap", "snaplen": info["snaplen"], "linktype": info["linktype"],
+            "interface": args[args.index("-i") + 1], "tcpdump_args": args, "filter": "tcp",
+            "packets": packets, "from_handshake": from_handshake,
+            **{k: info[k] for k in ("cut_frames", "tcp_header_cut_frames", "syn_header_cut_frames",
+                                    "window_unknown_frames")}}
+
+
+def pcap_records(path):
+    """The raw records of a pcap (16-byte header and captured bytes each)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    records, off = [], 24
+    while off + 16 <= len(data):
+        incl = struct.unpack_from("<I", data, off + 8)[0]
+        records.append(data[off:off + 16 + incl])
+        off += 16 + incl
+    return records
+
+
+def cut_capture(path, segments, mark, cut_path, names):
+    """editcap -r: the frames of path after the mark. The mark must fall in a gap of the capture
+    (no frame within MARK_GAP_SECONDS of the counter reading), so that every frame before it was
+    counted in the reading and none after it. Returns (first frame kept, the editcap command as
+    it reads with names, the final file names, for path and cut_path)."""
+    lo, hi = mark["epoch_from"] - MARK_GAP_SECONDS, mark["epoch_to"] + MARK_GAP_SECONDS
+    near = [seg[0] for seg in segments if lo <= seg[1] <= hi]
+    if near:
+        raise ScenarioError(f"frame(s) {near} within {MARK_GAP_SECONDS} s of the counter reading "
+                            "the cut starts at: its counters would not be exact")
+    first = next((seg[0] for seg in segments if seg[1] > hi), None)
+    if first is None:
+        raise ScenarioError("no frame after the mark")
+    cmd = ["editcap", "-F", "pcap", "-r", path, cut_path, f"{first}-{len(segments)}"]
+    run(cmd, "cutting the capture with editcap")
+    if pcap_records(cut_path) != pcap_records(path)[first - 1:]:
+        raise ScenarioError("editcap's cut is not byte for byte the full capture's frames "
+                            f"{first}-{len(segments)}")
+    return first, " ".join(shlex.quote(c) for c in cmd[:4] + list(names) + cmd[6:])
+
+
+def output_result(out, spec, facts, info, segments, path, readings, attempt, from_handshake, args):
+    """One output capture's JSON (before validation): its own counter readings, its own analysis
+    of the shared streams, its own times."""
+    start, end = readings
+    streams = json.loads(json.dumps(facts["streams"]))  # each output analyses its own copy
+    packets, t0 = analyse_capture(path, segments, streams)
+    app_times(streams, t0)
+    return {
+        "scenario": out,
+        "description": spec["description"],
+        "generator": "tests/gen/gen_captures.py",
+        "kernel_release": os.uname().release,
+        "kernel": {c: end[c] - start[c] for c in COUNTERS},
+        "kernel_extra": {c: end[c] - start[c] for c in EXTRA_COUNTERS if c in end},
+        # The namespace's counters when the capture (or cut) started and when it ended: "kernel"
+        # and "kernel_extra" are their differences.
+        "kernel_readings": {"at_capture_start": start, "at_capture_end": end},
+        "sysctls": facts["sysctls"],
+        "attempt": attempt,
+        "capture": capture_record(info, packets, out, args, from_handshake),
+        "streams": streams,
+    }
+
+
 def run_attempt(name, spec, outdir, attempt):
+    """One run of a scenario in a fresh namespace; returns its outputs' results, written to
+    outdir. A run captures its traffic on lo at SNAPLEN; a spec with "captures" writes instead the
+    captures listed there, each a tcpdump of its own running at the same time, and uses the lo one
+    as their reference; a spec with "cut" also writes the editcap cut of the lo capture that
+    starts at the child's @mark."""
     ns = f"tcpprobe-{name}-{os.getpid()}-{attempt}"
-    pcap_tmp = os.path.join(outdir, f".{name}.pcap.tmp")
-    capture = Capture(ns, pcap_tmp)
+
+    def tmp(tag):
+        return os.path.join(outdir, f".{name}.{tag}.tmp")
+
+    capture = Capture(ns, tmp("pcap"))
+    extra = {out: Capture(ns, tmp(f"{out}.pcap"), cfg["iface_args"])
+             for out, cfg in spec.get("captures", {}).items()}
     variants = {}
     if os.environ.get("TCPPROBE_GEN_LINK_VARIANTS") == "1":
         variants = {v: Capture(ns, os.path.join(outdir, f".{name}.{v}.pcap.tmp"), args)
                     for v, args in LINK_VARIANTS.items()}
-    before = {}
+    tcpdumps = [*extra.values(), *variants.values(), capture]
+    readings, marks = {}, []
 
     def start_capture():
-        # No probe can fall between the counter read and the capture start: the child has not
-        # started yet, or (midstream) waits with no keep-alive or persist timer armed.
-        for c in variants.values():
+        # The counters are read before any tcpdump starts and again once all listen: if they
+        # differ, something was sent while tcpdump started (midstream: a probe timer fired) and
+        # the capture's counters would not be exact.
+        readings["start"] = read_counters(ns)
+        for c in tcpdumps:
             c.start()
-        before.update(read_counters(ns))
-        capture.start()
+        listening = read_counters(ns)
+        changed = {k: (v, listening[k]) for k, v in readings["start"].items() if listening[k] != v}
+        if changed:
+            raise ScenarioError(f"counters changed while tcpdump started: {changed}")
+
+    def mark():
+        epoch_from = time.time()
+        counters = read_counters(ns)
+        marks.append({"epoch_from": epoch_from, "epoch_to": time.time(), "counters": counters})
 
     run(["ip", "netns", "add", ns], "creating network namespace")
     try:
         run(["ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up"], "bringing up lo")
         if not spec.get("midstream"):
             start_capture()
-        facts = run_child(ns, name, start_capture)
-        if not before:
+        facts = run_child(ns, name, {"@capture": start_capture, "@mark": mark})
+        if not readings:
             raise ScenarioError("the child never asked for the capture to start")
+        if "cut" in spec and len(marks) != 1:
+            raise ScenarioError(f"the child asked for {len(marks)} counter readings, expected 1")
         time.sleep(0.5)  # let the last ACKs reach the capture
         after = read_counters(ns)
-        dropped = capture.stop()
-        for c in variants.values():
-            dropped = dropped or c.stop()
+        dropped = [d for d in (c.stop() for c in tcpdumps) if d]
         if dropped:
             raise ScenarioError(f"tcpdump dropped {dropped} packets")
     finally:
         try:
-            capture.stop()  # no-op unless an error left tcpdump running
-            for c in variants.values():
-                c.stop()
+            for c in tcpdumps:
+                c.stop()  # no-op unless an error left tcpdump running
         finally:
             subprocess.run(["ip", "netns", "del", ns], capture_output=True)
-    kernel = {c: after[c] - before[c] for c in COUNTERS}
-    kernel_extra = {c: after[c] - before[c] for c in EXTRA_COUNTERS if c in after}
-    streams = facts["streams"]
-    packets, t0 = analyse_capture(pcap_tmp, streams)
-    app_times(streams, t0)
-    result = {
-        "scenario": name,
-        "description": spec["description"],
-        "generator": "tests/gen/gen_captures.py",
-        "kernel_release": os.uname().release,
-        "kernel": kernel,
-        "kernel_extra": kernel_extra,
-        "sysctls": facts["sysctls"],
-        "attempt": attempt,
-        "capture": {"file": f"{name}.pcap", "snaplen": SNAPLEN, "linktype": "EN10MB",
-                    "interface": "lo", "filter": "tcp", "packets": packets,
-                    "from_handshake": not spec.get("midstream", False)},
-        "streams": streams,
-    }
-    validate(spec, result)
-    os.replace(pcap_tmp, os.path.join(outdir, f"{name}.pcap"))
+
+    ref_info, ref_segments = read_capture(capture.path)
+    lo_args = capture.iface_args
+    from_handshake = not spec.get("midstream", False)
+    results = []  # (result, spec to validate it with, tmp pcap)
+    if "captures" in spec:
+        others = list(spec["captures"])
+        for out, cfg in spec["captures"].items():
+            info, segments = read_capture(extra[out].path)
+            problems = compare_with_reference(segments, ref_segments)
+            if problems:
+                raise ScenarioError(f"{out}: " + "; ".join(problems))
+            out_spec = {**spec, **cfg}
+            res = output_result(out, out_spec, facts, info, segments, extra[out].path,
+                                (readings["start"], after), attempt, from_handshake,
+                                cfg["iface_args"])
+            res["simultaneous_captures"] = {
+                "run": name, "outputs": [o for o in others if o != out],
+                "reference": f"tcpdump {' '.join(lo_args)} (not kept): the same frames, with the "
+                             "same addresses, ports, seq, ack, flags and IP lengths, the same window "
+                             f"where captured, time stamps within {SAME_FRAME_SECONDS} s"}
+            results.append((res, out_spec, extra[out].path))
+    else:
+        res = output_result(name, spec, facts, ref_info, ref_segments, capture.path,
+                            (readings["start"], after), attempt, from_handshake, lo_args)
+        results.append((res, spec, capture.path))
+    if "cut" in spec:
+        cfg = spec["cut"]
+        out, cut_path = cfg["name"], tmp(f"{cfg['name']}.pcap")
+        first, cmd = cut_capture(capture.path, ref_segments, marks[0], cut_path,
+                                 (f"{name}.pcap", f"{out}.pcap"))
+        info, segments = read_capture(cut_path)
+        out_spec = {**{k: v for k, v in spec.items() if k not in ("check", "syn")}, **cfg}
+        res = output_result(out, out_spec, facts, info, segments, cut_path,
+                            (marks[0]["counters"], after), attempt, False, lo_args)
+        res["cut"] = {"from": f"{name}.pcap", "first_frame": first, "editcap": cmd,
+                      "counters_read_between": [round(marks[0]["epoch_from"] - ref_segments[0][1], 6),
+                                                round(marks[0]["epoch_to"] - ref_segments[0][1], 6)],
+                      "note": "counters_read_between: seconds after the first frame of the full "
+                              f"capture; no frame lies within {MARK_GAP_SECONDS} s of it"}
+        results.append((res, out_spec, cut_path))
+    for res, out_spec, _ in results:
+        try:
+            validate(out_spec, res)
+        except ScenarioError as e:
+            raise ScenarioError(f"{res['scenario']}: {e}")
+    for res, _, pcap in results:
+        out = res["scenario"]
+        os.replace(pcap, os.path.join(outdir, f"{out}.pcap"))
+        json_tmp = os.path.join(outdir, f".{out}.json.tmp")
+        with open(json_tmp, "w") as f:
+            json.dump(res, f, indent=2)
+            f.write("\n")
+        os.replace(json_tmp, os.path.join(outdir, f"{out}.json"))
     for v, c in variants.items():
         os.replace(c.path, os.path.join(outdir, f"{name}.{v}.pcap"))
-    json_tmp = os.path.join(outdir, f".{name}.json.tmp")
-    with open(json_tmp, "w") as f:
-        json.dump(result, f, indent=2)
-        f.write("\n")
-    os.replace(json_tmp, os.path.join(outdir, f"{name}.json"))
-    return result
+    return [res for res, _, _ in results]
 
 
 def summary(res):
@@ -1046,7 +1404,7 @@ def summary(res):
     parts = [f"{c.removeprefix('TcpExtTCP')}={v}" for c, v in k.items() if v or c in COUNTERS]
     for s in res["streams"]:
         for e in s["capture"]["episodes"]:
-            parts.append(f"{e['kind']}[{len(e['probes'])} probes, "
+            parts.append(f"{e['prober']}:{e['kind']}[{len(e['probes'])} probes, "
                          f"{sum(p['answered_frame'] is None for p in e['probes'])} unanswered, {e['end']}]")
         if s["facts"]["app"]:
             parts.append(" ".join(f"{key}={v}" for key, v in s["facts"]["app"].items()
@@ -1059,17 +1417,18 @@ def generate(name, outdir):
     started = time.monotonic()
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            res = run_attempt(name, spec, outdir, attempt)
+            results = run_attempt(name, spec, outdir, attempt)
         except ScenarioError as e:
             print(f"{name}: attempt {attempt}/{ATTEMPTS} failed: {e}", file=sys.stderr)
             continue
         finally:
-            for tmp in [f".{name}.pcap.tmp"] + [f".{name}.{v}.pcap.tmp" for v in LINK_VARIANTS]:
-                tmp = os.path.join(outdir, tmp)
-                if os.path.exists(tmp):
-                    os.remove(tmp)
-        print(f"{name}: {summary(res)} packets={res['capture']['packets']} attempt={attempt} "
-              f"{time.monotonic() - started:.1f}s")
+            for tmp in os.listdir(outdir):
+                if tmp.startswith(f".{name}.") and tmp.endswith(".tmp"):
+                    os.remove(os.path.join(outdir, tmp))
+        for res in results:
+            out = res["scenario"] if res["scenario"] == name else f"{name} -> {res['scenario']}"
+            print(f"{out}: {summary(res)} packets={res['capture']['packets']} attempt={attempt} "
+                  f"{time.monotonic() - started:.1f}s")
         return True
     print(f"{name}: FAILED after {ATTEMPTS} attempts", file=sys.stderr)
     return False
@@ -1216,7 +1575,135 @@ SCENARIOS = {
         "counters": {"TcpExtTCPWinProbe": (0, 0), "TcpExtTCPKeepAlive": (2, None)},
         "check": check_midstream,
     },
+    # Snap lengths: the same traffic captured at once by tcpdumps of their own (not editcap
+    # copies); each output's frames are checked against the run's full lo capture
+    # (compare_with_reference) and its cut against what it claims (check_snap).
+    "persist_v4_snap": {
+        "description": "persist_v4, captured by two more tcpdumps at once with short snap lengths.",
+        "run": lambda: [persist_stream(4)],
+        "counters": {"TcpExtTCPWinProbe": (3, None), "TcpExtTCPKeepAlive": (0, 0)},
+        "captures": {
+            "persist_v4_s68": {
+                "description": "persist_v4 captured with tcpdump -i lo -s 68: IPv4 over Ethernet keeps "
+                               "the whole TCP header (66 bytes with the timestamp option) but the "
+                               "SYNs' (their options end 6 bytes later); payload is cut.",
+                "iface_args": ["-i", "lo", "-s", "68"],
+                "check": lambda r: check_snap(r, "EN10MB", 68, "payload"),
+            },
+            "persist_any_v4_s68": {
+                "description": "persist_v4 captured with tcpdump -i any -y LINUX_SLL2 -s 68 (Linux "
+                               "cooked v2, what tcpdump 4.99 writes for -i any): the 20-byte cooked "
+                               "header leaves 28 of the 32 bytes of the TCP header: the window is "
+                               "kept, the timestamp option cut.",
+                "iface_args": ["-i", "any", "-y", "LINUX_SLL2", "-s", "68"],
+                "check": lambda r: check_snap(r, "LINUX_SLL2", 68, "options"),
+            },
+        },
+    },
+    "persist_v6_snap": {
+        "description": "persist_v6, captured by three more tcpdumps at once with short snap lengths.",
+        "run": lambda: [persist_stream(6)],
+        "counters": {"TcpExtTCPWinProbe": (3, None), "TcpExtTCPKeepAlive": (0, 0)},
+        "captures": {
+            "persist_v6_s68": {
+                "description": "persist_v6 captured with tcpdump -i lo -s 68: IPv6 over Ethernet keeps "
+                               "14 bytes of the TCP header (ports, seq, ack, offset, flags): every "
+                               "window is unknown.",
+                "iface_args": ["-i", "lo", "-s", "68"],
+                "check": lambda r: check_snap(r, "EN10MB", 68, "window"),
+            },
+            "persist_v6_s96": {
+                "description": "persist_v6 captured with tcpdump -i lo -s 96: every header whole, "
+                               "payload cut.",
+                "iface_args": ["-i", "lo", "-s", "96"],
+                "check": lambda r: check_snap(r, "EN10MB", 96, "payload"),
+            },
+            "persist_any_v6_s96": {
+                "description": "persist_v6 captured with tcpdump -i any -y LINUX_SLL2 -s 96: every "
+                               "header whole (20 + 40 + 32 bytes) but the SYNs' (their options end "
+                               "4 bytes later); payload cut.",
+                "iface_args": ["-i", "any", "-y", "LINUX_SLL2", "-s", "96"],
+                "check": lambda r: check_snap(r, "LINUX_SLL2", 96, "payload"),
+            },
+        },
+    },
+    "keepalive_v6_snap": {
+        "description": "keepalive_v4 over ::1, captured by another tcpdump at once with a short snap "
+                       "length.",
+        "run": lambda: [keepalive_stream(6)],
+        "counters": {"TcpExtTCPWinProbe": (0, 0), "TcpExtTCPKeepAlive": (2, None)},
+        "captures": {
+            "keepalive_v6_s68": {
+                "description": "keepalive_v4 over ::1 captured with tcpdump -i lo -s 68: 14 bytes of "
+                               "each TCP header kept, every window unknown.",
+                "iface_args": ["-i", "lo", "-s", "68"],
+                "check": lambda r: check_snap(r, "EN10MB", 68, "window"),
+            },
+        },
+    },
+    "persist_midstream": {
+        "description": "persist_v4, but tcpdump starts only after the window closed and the client "
+                       f"sent {MIDSTREAM_AFTER_PROBES} persist probes (~0.2 and 0.6 s): the capture "
+                       "has no SYN, no zero-window ACK that closed the window, and its first frame is "
+                       "a probe, known as one only from the server's later ACK. The counters cover "
+                       "only the capture (kernel_readings).",
+        "run": lambda: [persist_stream(4, capture_after_probes=MIDSTREAM_AFTER_PROBES)],
+        "midstream": True,
+        "syn": 0,
+        "counters": {"TcpExtTCPWinProbe": (2, None), "TcpExtTCPKeepAlive": (0, 0)},
+        "check": check_persist_midstream,
+    },
+    "keepalive_open_midstream": {
+        "description": "keepalive_v4, but tcpdump starts after the request/response and its ACKs, and "
+                       "SO_KEEPALIVE (idle 1 s, interval 1 s) is set only then: the first frame is a "
+                       "keep-alive into an open window, before any segment of the server.",
+        "run": lambda: [keepalive_open_midstream_stream(4)],
+        "midstream": True,
+        "syn": 0,
+        "counters": {"TcpExtTCPWinProbe": (0, 0), "TcpExtTCPKeepAlive": (2, None)},
+        "check": check_keepalive_open_midstream,
+    },
+    "both_directions": {
+        "description": "IPv4, both probes in one stream (class 5): the client persist-probes the "
+                       "server's zero window as in persist_v4, while the server (SO_RCVBUF 2048, not "
+                       "reading, nothing to send; SO_KEEPALIVE, TCP_KEEPIDLE 1, TCP_KEEPINTVL 1) sends "
+                       "keep-alives of its own into the client's open window. TCPWinProbe counts the "
+                       "client's probes, TCPKeepAlive the server's (streams[].probers).",
+        "run": lambda: [both_directions_stream(4)],
+        "counters": {"TcpExtTCPWinProbe": (3, None), "TcpExtTCPKeepAlive": (2, None)},
+        "check": check_both_directions,
+    },
+    "persist_rto_max": {
+        "description": f"IPv4, persist_v4 with net.ipv4.tcp_rto_max_ms {RTO_MAX_MS} and a "
+                       f"{RTO_MAX_STALL_SECONDS} s stall: the persist interval doubles from 0.4 s to "
+                       "the 1 s cap and then stays there: a constant-interval series of persist "
+                       "probes, not keep-alives.",
+        "run": lambda: [persist_stream(4, stall=RTO_MAX_STALL_SECONDS,
+                                       mark_after_probes=RTO_MAX_CUT_AFTER_PROBES)],
+        "sysctls": {"net.ipv4.tcp_rto_max_ms": RTO_MAX_MS},
+        "counters": {"TcpExtTCPWinProbe": (6, None), "TcpExtTCPKeepAlive": (0, 0)},
+        "check": check_rto_max,
+        "cut": {
+            "name": "persist_rto_max_cut",
+            "description": "persist_rto_max cut with editcap where the namespace's counters were read "
+                           f"{MARK_DELAY_SECONDS} s after the {RTO_MAX_CUT_AFTER_PROBES}th probe: it "
+                           "starts with a probe and holds only probes at the 1 s cap, a constant "
+                           "interval, with no sign of the window closing. The counters are those "
+                           "read at the cut subtracted from those at the end.",
+            "syn": 0,
+            "counters": {"TcpExtTCPWinProbe": (3, None), "TcpExtTCPKeepAlive": (0, 0)},
+            "check": check_rto_max_cut,
+        },
+    },
 }
+
+# Output name -> the scenario run that writes it.
+OUTPUTS = {}
+for _run, _spec in SCENARIOS.items():
+    for _out in _spec.get("captures", {_run: None}):
+        OUTPUTS[_out] = _run
+    if "cut" in _spec:
+        OUTPUTS[_spec["cut"]["name"]] = _run
 
 
 def fail(msg):
@@ -1232,16 +1719,21 @@ def main(argv):
             print(f"{type(e).__name__}: {e}", file=sys.stderr)
             sys.exit(1)
         return
+    known = list(SCENARIOS) + [o for o in OUTPUTS if o not in SCENARIOS]
     if not argv or argv[0].startswith("-"):
-        fail(f"usage: {sys.argv[0]} OUTDIR [SCENARIO ...]\nscenarios: {' '.join(SCENARIOS)}")
+        fail(f"usage: {sys.argv[0]} OUTDIR [SCENARIO ...]\nscenarios (a run or one of its "
+             f"outputs): {' '.join(known)}")
     outdir, names = os.path.abspath(argv[0]), argv[1:] or list(SCENARIOS)
-    unknown = [n for n in names if n not in SCENARIOS]
+    unknown = [n for n in names if n not in SCENARIOS and n not in OUTPUTS]
     if unknown:
-        fail(f"unknown scenario {', '.join(unknown)}; known: {' '.join(SCENARIOS)}")
+        fail(f"unknown scenario {', '.join(unknown)}; known: {' '.join(known)}")
+    # An output is made by its run, which makes all of that run's outputs.
+    names = list(dict.fromkeys(n if n in SCENARIOS else OUTPUTS[n] for n in names))
     if os.geteuid() != 0:
         fail("must run as root: network namespaces need CAP_SYS_ADMIN")
     for tool, hint in (("ip", "apt-get install -y iproute2"), ("tc", "apt-get install -y iproute2"),
-                       ("tcpdump", "apt-get install -y tcpdump")):
+                       ("tcpdump", "apt-get install -y tcpdump"),
+                       ("editcap", "apt-get install -y wireshark-common")):
         if shutil.which(tool) is None:
             fail(f"{tool} not found ({hint})")
     os.makedirs(outdir, exist_ok=True)

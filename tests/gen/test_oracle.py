@@ -14,7 +14,10 @@ states at its top. Standard library only:
 
 import unittest
 
-from oracle import ACK, FIN, RST, SYN, URG, UnknownStream, analyse_segments
+import struct
+
+from oracle import (ACK, FIN, RST, SYN, URG, CaptureError, UnknownStream, analyse_segments,
+                    read_pcap)
 
 CLIENT_PORT, SERVER_PORT = 40000, 5201
 T0 = 100.0  # the first segment's timestamp; the model reports times relative to it
@@ -30,9 +33,11 @@ class Conn:
     carries the seq and ack a real stack would put in it; the receiver acknowledges all it got."""
 
     def __init__(self, prober="client", expect="persist", family=4, isn=(1000, 7000),
-                 ports=(CLIENT_PORT, SERVER_PORT)):
+                 ports=(CLIENT_PORT, SERVER_PORT), probers=None):
         self.stream = {"family": family, "client_port": ports[0], "server_port": ports[1],
                        "prober": prober, "expect": expect}
+        if probers is not None:
+            self.stream["probers"] = probers
         self.nxt = {"client": isn[0], "server": isn[1]}
         self.segments = []
 
@@ -73,6 +78,11 @@ class Conn:
         """A RST as Linux sends it for a segment that reaches no socket (no ACK flag, window 0)."""
         return self._add(side, t, self.nxt[side], 0, RST, 0)
 
+    def cut_windows(self):
+        """Every window unknown, as a snap length that cuts each TCP header before its window
+        field leaves it (IPv6 over Ethernet at 68 bytes)."""
+        self.segments = [seg[:8] + (None,) + seg[9:] for seg in self.segments]
+
     def analyse(self):
         packets, t0 = analyse_segments(self.segments, [self.stream])
         self.returned = (packets, t0)
@@ -83,9 +93,10 @@ def probe(frame, time, answered=None, lookahead=False):
     return {"frame": frame, "time": time, "answered_frame": answered, "lookahead": lookahead}
 
 
-def episode(kind, probes, end, end_frame, closed=None, reopened=None):
-    return {"kind": kind, "closed_frame": closed, "reopened_frame": reopened, "probes": probes,
-            "end": end, "end_frame": end_frame}
+def episode(kind, probes, end, end_frame, closed=None, reopened=None, prober="client",
+            window_unknown=False):
+    return {"kind": kind, "prober": prober, "closed_frame": closed, "reopened_frame": reopened,
+            "window_unknown": window_unknown, "probes": probes, "end": end, "end_frame": end_frame}
 
 
 def stall(c, t, probe_offsets, replied=None):
@@ -401,6 +412,236 @@ class Streams(unittest.TestCase):
         c = Conn()
         self.assertEqual(analyse_segments([], [c.stream]), (0, 0.0))
         self.assertEqual(c.stream["capture"]["episodes"], [])
+
+
+class CutWindows(unittest.TestCase):
+    """A snap length that cuts the TCP header before the window field: the model says the window
+    is unknown and never guesses it."""
+
+    def test_persist_stall_with_every_window_cut(self):
+        """persist_v6_s68: the probes are read as before (their flags, seq and ack are there),
+        but nothing shows the window close or reopen: the episode opens at its first probe, says
+        window_unknown, and ends at the prober's first data, which Linux sends only into an open
+        window. The window update before it ends nothing."""
+        c = Conn(family=6)
+        c.handshake(0.0)
+        _, probes, replies = stall(c, 0.1, [0.2, 0.6, 1.4])
+        c.ack("server", 2.0, window=2048)
+        data = c.data("client", 2.0, 1024)
+        c.cut_windows()
+        cap = c.analyse()
+        self.assertEqual(cap["episodes"], [episode(
+            "zero_window", [probe(f, t, r) for f, t, r in zip(probes, (0.3, 0.7, 1.5), replies)],
+            "data", data, window_unknown=True)])
+        self.assertEqual(cap["zero_window_segments"], {"client": 0, "server": 0})
+        # SYNs and RSTs are not counted, as for zero windows.
+        self.assertEqual(cap["window_unknown_segments"],
+                         {"client": len(probes) + 3, "server": len(replies) + 2})
+        self.assertEqual(cap["seq_minus_one_acks"], {"client": 3, "server": 0})
+
+    def test_a_fin_still_ends_the_episode(self):
+        c = Conn(family=6)
+        c.handshake(0.0)
+        stall(c, 0.0, [0.2])
+        fin = c.fin("server", 1.0, window=2048)
+        c.cut_windows()
+        (e,) = c.analyse()["episodes"]
+        self.assertEqual((e["end"], e["end_frame"], e["window_unknown"]),
+                         ("fin_from_probed", fin, True))
+
+    def test_known_windows_still_decide_and_data_alone_does_not_end(self):
+        """With windows known, only the reopening ends the episode: a data segment of the prober
+        inside the closed window (a tail loss probe's retransmission) does not."""
+        c = Conn()
+        c.handshake(0.0)
+        closed, probes, _ = stall(c, 0.0, [0.2, 0.6])
+        c._add("client", 0.7, c.nxt["client"] - 100, c.nxt["server"], ACK, OPEN, 100)
+        reopened = c.ack("server", 1.0, window=2048)
+        (e,) = c.analyse()["episodes"]
+        self.assertEqual((e["end"], e["end_frame"], e["closed_frame"], e["window_unknown"]),
+                         ("reopened", reopened, closed, False))
+
+    def test_keepalive_series_does_not_need_the_window(self):
+        c = Conn(expect="keepalive", family=6)
+        c.handshake(0.0)
+        kas = [(c.probe("client", t), c.ack("server", t), t) for t in (1.0, 2.0)]
+        fin = c.fin("client", 2.5)
+        c.cut_windows()
+        self.assertEqual(c.analyse()["episodes"], [episode(
+            "keepalive", [probe(k, t, r) for k, r, t in kas], "fin_from_prober", fin,
+            window_unknown=True)])
+
+
+class BothSidesProbe(unittest.TestCase):
+    """Class 5: the receiver whose window is zero sends keep-alives of its own while the sender
+    persist-probes it. One stream, two probers, each with its own episodes."""
+
+    def test_persist_probes_and_keepalives_in_one_stream(self):
+        c = Conn(probers={"client": "persist", "server": "keepalive"}, prober=None,
+                 expect="none")
+        c.handshake(0.0)
+        closed, (p1, p2), (r1, _) = stall(c, 0.0, [0.2, 0.6], replied={0})
+        # The server's keep-alive acks what the client's unanswered probe p2 needs (SND.UNA), but
+        # it is a probe of its own, not p2's answer; the client's ACK answers it.
+        k1, a1 = c.probe("server", 1.0, window=0), c.ack("client", 1.0)
+        p3, r3 = c.probe("client", 1.4), c.ack("server", 1.4, window=0)
+        k2, a2 = c.probe("server", 2.0, window=0), c.ack("client", 2.0)
+        reopened = c.ack("server", 2.5, window=2048)
+        data = c.data("client", 2.5, 1024)
+        cap = c.analyse()
+        self.assertEqual(cap["episodes"], [
+            episode("zero_window", [probe(p1, 0.2, r1), probe(p2, 0.6), probe(p3, 1.4, r3)],
+                    "reopened", reopened, closed=closed, reopened=reopened),
+            episode("keepalive", [probe(k1, 1.0, a1), probe(k2, 2.0, a2)], "data", data,
+                    prober="server")])
+        self.assertEqual(cap["seq_minus_one_acks"], {"client": 3, "server": 2})
+
+    def test_the_older_single_prober_form_means_the_same(self):
+        """`prober` and `expect` name one prober; `probers` the same one gives the same."""
+        for stream_form in ({}, {"probers": {"client": "persist"}}):
+            with self.subTest(stream_form=stream_form):
+                c = Conn(**({"probers": stream_form["probers"]} if stream_form else {}))
+                c.handshake(0.0)
+                stall(c, 0.0, [0.2, 0.6])
+                (e,) = c.analyse()["episodes"]
+                self.assertEqual((e["prober"], e["kind"], len(e["probes"])),
+                                 ("client", "zero_window", 2))
+
+
+class MidStream(unittest.TestCase):
+    def test_capture_that_starts_inside_a_persist_stall(self):
+        """persist_midstream: the window closed and probing began before the capture; its first
+        frame is a probe, recognised by the server's next ACK ("lookahead"); nothing says when
+        the window closed."""
+        c = Conn()
+        p1, r1 = c.probe("client", 0.0), c.ack("server", 0.0, window=0)
+        p2, r2 = c.probe("client", 1.6), c.ack("server", 1.6, window=0)
+        reopened = c.ack("server", 2.0, window=2048)
+        self.assertEqual(c.analyse()["episodes"], [episode(
+            "zero_window", [probe(p1, 0.0, r1, lookahead=True), probe(p2, 1.6, r2)],
+            "reopened", reopened, reopened=reopened)])
+
+
+# ---- read_pcap: bytes as tcpdump writes them ----
+
+TS_OPTION = b"\x01\x01\x08\x0a" + bytes(8)  # NOP, NOP, timestamps: Linux's options here
+LINK_HEADER = {1: 14, 113: 16, 276: 20}
+
+
+def tcp_header(sport, dport, seq, ack, flags, window, options=TS_OPTION):
+    offset = (20 + len(options)) // 4
+    return struct.pack("!HHIIBBHHH", sport, dport, seq, ack, offset << 4, flags, window, 0,
+                       0) + options
+
+
+def ip_packet(family, tcp, payload):
+    if family == 4:
+        lo = bytes([127, 0, 0, 1])
+        return struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp) + len(payload), 0, 0x4000, 64,
+                           6, 0, lo, lo) + tcp + payload
+    lo = bytes(15) + b"\x01"
+    return struct.pack("!IHBB16s16s", 0x60000000, len(tcp) + len(payload), 6, 64, lo,
+                       lo) + tcp + payload
+
+
+def on_link(linktype, family, packet):
+    proto = 0x0800 if family == 4 else 0x86DD
+    if linktype == 1:  # Ethernet: lo's all-zero addresses
+        return bytes(12) + struct.pack("!H", proto) + packet
+    if linktype == 113:  # Linux cooked v1: packet type, ARPHRD_LOOPBACK, address, protocol
+        return struct.pack("!HHH8sH", 0, 772, 6, bytes(8), proto) + packet
+    # Linux cooked v2: protocol, reserved, interface index, ARPHRD_LOOPBACK, type, address
+    return struct.pack("!HHIHBB8s", proto, 0, 1, 772, 0, 6, bytes(8)) + packet
+
+
+def pcap_file(linktype, snaplen, frames, magic=0xA1B2C3D4):
+    """A little-endian pcap; frames are (timestamp, bytes on the wire), each cut to snaplen as
+    tcpdump -s cuts it (captured length below the original length)."""
+    out = struct.pack("<IHHiIII", magic, 2, 4, 0, 0, snaplen, linktype)
+    for ts, wire in frames:
+        cut = wire[:snaplen]
+        usec = round((ts - int(ts)) * 1e6)
+        out += struct.pack("<IIII", int(ts), usec, len(cut), len(wire)) + cut
+    return out
+
+
+class ReadPcap(unittest.TestCase):
+    """read_pcap on every link type tcpdump writes for lo and at every snap length the generator
+    uses: lengths from the IP header, the window unknown exactly when it was cut."""
+
+    def frames(self, linktype, family):
+        data = tcp_header(40000, 5201, 1001, 7001, ACK, 2048)
+        ack = tcp_header(5201, 40000, 7001, 2001, ACK, 0)
+        return [(T0, on_link(linktype, family, ip_packet(family, data, b"p" * 1000))),
+                (T0 + 0.25, on_link(linktype, family, ip_packet(family, ack, b"")))]
+
+    def test_every_link_type_family_and_snap_length(self):
+        for linktype, family, snaplen in [(lt, f, s) for lt in (1, 113, 276) for f in (4, 6)
+                                          for s in (68, 96, 160, 262144)]:
+            with self.subTest(linktype=linktype, family=family, snaplen=snaplen):
+                data = pcap_file(linktype, snaplen, self.frames(linktype, family))
+                tcp_at = LINK_HEADER[linktype] + (20 if family == 4 else 40)
+                if snaplen < tcp_at + 14:
+                    with self.assertRaises(CaptureError) as caught:
+                        read_pcap(data)
+                    self.assertIn("frame 1:", str(caught.exception))
+                    continue
+                info, segs = read_pcap(data)
+                window_known = snaplen >= tcp_at + 16
+                self.assertEqual(segs, [
+                    (1, T0, family, 40000, 5201, 1001, 7001, ACK, 2048 if window_known else None,
+                     1000),
+                    (2, T0 + 0.25, family, 5201, 40000, 7001, 2001, ACK,
+                     0 if window_known else None, 0)])
+                header_cut = snaplen < tcp_at + 32
+                self.assertEqual(info, {
+                    "linktype": {1: "EN10MB", 113: "LINUX_SLL", 276: "LINUX_SLL2"}[linktype],
+                    "snaplen": snaplen, "frames": 2,
+                    "cut_frames": (snaplen < tcp_at + 1032) + header_cut,
+                    "tcp_header_cut_frames": 2 * header_cut, "syn_header_cut_frames": 0,
+                    "window_unknown_frames": 0 if window_known else 2})
+
+    def test_byte_order_and_nanosecond_timestamps(self):
+        frames = self.frames(1, 4)
+        little = pcap_file(1, 160, frames)
+        # The same file big-endian, with nanosecond timestamps.
+        header = struct.pack(">IHHiIII", 0xA1B23C4D, 2, 4, 0, 0, 160, 1)
+        body, off = b"", 24
+        while off < len(little):
+            sec, usec, incl, orig = struct.unpack_from("<IIII", little, off)
+            record = little[off + 16:off + 16 + incl]
+            body += struct.pack(">IIII", sec, usec * 1000, incl, orig) + record
+            off += 16 + incl
+        self.assertEqual(read_pcap(header + body)[1], read_pcap(little)[1])
+
+    def test_what_cannot_be_read_truthfully_is_refused(self):
+        udp = on_link(1, 4, ip_packet(4, b"", b""))
+        udp = udp[:23] + b"\x11" + udp[24:]  # IP protocol 17
+        for what, data in [
+                ("not a pcap", b"\x00" * 24),
+                ("raw IP link type", pcap_file(101, 160, [])),
+                ("UDP", pcap_file(1, 160, [(T0, udp)])),
+                ("record cut short", pcap_file(1, 160, self.frames(1, 4))[:-10])]:
+            with self.subTest(what=what):
+                with self.assertRaises(CaptureError):
+                    read_pcap(data)
+
+    def test_segments_read_from_a_pcap_give_the_episodes(self):
+        """The reader's records are what analyse_segments takes: a stall written as a pcap over
+        IPv6 at snap length 68 reads back with every window unknown and the same probes."""
+        c = Conn(family=6)
+        c.handshake(0.0)
+        stall(c, 0.0, [0.2, 0.6])
+        frames = []
+        for (_, ts, family, sport, dport, seq, ack, flags, window, plen) in c.segments:
+            tcp = tcp_header(sport, dport, seq, ack, flags, window)
+            frames.append((ts, on_link(1, family, ip_packet(family, tcp, b"x" * plen))))
+        info, segs = read_pcap(pcap_file(1, 68, frames))
+        self.assertEqual(info["window_unknown_frames"], len(c.segments))
+        c.cut_windows()
+        self.assertEqual([s[:1] + s[2:] for s in segs], [s[:1] + s[2:] for s in c.segments])
+        for got, want in zip(segs, c.segments):
+            self.assertAlmostEqual(got[1], want[1], places=6)
 
 
 if __name__ == "__main__":
