@@ -118,13 +118,6 @@ typedef struct {
     guint8 failed;       /* the classifier failed on this segment (a bug, contained) */
 } frame_result_t;
 
-/* Who probed whom in an episode, from its first probe's frame (Wireshark's view of the frame's
- * addresses and TCP stream), for the statistics. Strings live as long as the capture file. */
-typedef struct {
-    guint32 stream; /* tcp.stream; G_MAXUINT32 when Wireshark had none for the frame */
-    const char *prober;
-    const char *probed;
-} episode_context_t;
 
 /* Creates the stores, emptied with each capture file (at registration). */
 void tcpprobe_results_register(void);
@@ -163,8 +156,9 @@ guint64 tcpprobe_results_capture_start_ns(void);
 /* The first frame whose segment made the classifier forget connections; 0 = none yet. */
 guint32 tcpprobe_results_first_eviction(void);
 
-/* Who probed whom in an episode, or NULL. */
-const episode_context_t *tcpprobe_results_episode_context(guint64 id);
+/* Who probed whom in an episode: the TCP stream (G_MAXUINT32: none) and the prober's and the
+ * probed side's "address:port", newly allocated (g_free them). FALSE for an unknown episode. */
+gboolean tcpprobe_results_episode_endpoints(guint64 id, guint32 *stream, char **prober, char **probed);
 
 /* ---- rendering (render.c): every pass ---- */
 

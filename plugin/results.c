@@ -65,12 +65,11 @@ typedef struct {
     guint64 evicted;
 } side_t;
 
-/* Stored results, sorted by frame; frame -> side_t; episode id -> newest tcpprobe_episode;
- * episode id -> episode_context_t. All emptied with each capture file. */
+/* Stored results, sorted by frame; frame -> side_t; episode id -> episode_entry_t. All emptied
+ * with each capture file. */
 static GArray *frames;
 static wmem_map_t *sides;
 static wmem_map_t *episodes;
-static wmem_map_t *contexts;
 /* Latest capture time seen on the first pass: where an episode still open "ended". */
 static guint64 capture_end_ns;
 /* The first frame's time, what relative times count from; known once a frame was classified. */
@@ -158,10 +157,7 @@ static void store_verdict(stored_t *s, const tcpprobe_verdict *v)
     s->since_previous_hi = (guint32)(v->since_previous_probe_ns >> 32);
 }
 
-const tcpprobe_episode *tcpprobe_results_episode(guint64 id)
-{
-    return (const tcpprobe_episode *)wmem_map_lookup(episodes, &id);
-}
+const tcpprobe_episode *tcpprobe_results_episode(guint64 id);
 
 /* The whole result of a stored frame, as rendering reads it. */
 static void expand(const stored_t *s, guint64 time_ns, frame_result_t *out)
@@ -232,44 +228,81 @@ guint64 tcpprobe_results_capture_start_ns(void)
     return capture_start_ns;
 }
 
-const episode_context_t *tcpprobe_results_episode_context(guint64 id)
+/* Who probed whom: the sender and receiver of the episode's first probe, as Wireshark saw that
+ * frame (its addresses, ports and TCP stream), kept in binary and written out only when shown. */
+typedef struct {
+    guint32 stream; /* G_MAXUINT32: none */
+    guint16 port[2];
+    guint8 addr_len; /* 4 or 16; 0: neither IPv4 nor IPv6 */
+    guint8 addr[2][16];
+} endpoints_t;
+
+/* An episode's newest snapshot and who probed whom; keyed by the snapshot's own id field. */
+typedef struct {
+    tcpprobe_episode ep;
+    endpoints_t who;
+} episode_entry_t;
+
+const tcpprobe_episode *tcpprobe_results_episode(guint64 id)
 {
-    return (const episode_context_t *)wmem_map_lookup(contexts, &id);
+    const episode_entry_t *e = (const episode_entry_t *)wmem_map_lookup(episodes, &id);
+    return e ? &e->ep : NULL;
 }
 
-static char *endpoint_str(const address *addr, guint32 port)
+static char *endpoint_str(const endpoints_t *w, int k)
 {
-    char *a = address_to_str(wmem_file_scope(), addr);
-    return addr->type == AT_IPv6 ? wmem_strdup_printf(wmem_file_scope(), "[%s]:%u", a, port)
-                                 : wmem_strdup_printf(wmem_file_scope(), "%s:%u", a, port);
+    if (w->addr_len != 4 && w->addr_len != 16)
+        return g_strdup("?");
+    address a;
+    set_address(&a, w->addr_len == 4 ? AT_IPv4 : AT_IPv6, w->addr_len, w->addr[k]);
+    char *s = address_to_str(NULL, &a);
+    char *out = w->addr_len == 16 ? g_strdup_printf("[%s]:%u", s, w->port[k]) : g_strdup_printf("%s:%u", s, w->port[k]);
+    wmem_free(NULL, s);
+    return out;
 }
 
-/* Who probes whom: the sender and receiver of the episode's first probe, this frame (or its
- * receiver and sender: this frame is the reply that showed what the first probe was). */
-static void store_context(packet_info *pinfo, guint64 id, gboolean from_reply)
+gboolean tcpprobe_results_episode_endpoints(guint64 id, guint32 *stream, char **prober, char **probed)
 {
-    guint64 *key = wmem_new(wmem_file_scope(), guint64);
-    *key = id;
-    episode_context_t *ctx = wmem_new(wmem_file_scope(), episode_context_t);
-    if (!tcpprobe_extract_tcp_stream(pinfo, &ctx->stream))
-        ctx->stream = G_MAXUINT32;
-    const char *src = endpoint_str(&pinfo->src, pinfo->srcport);
-    const char *dst = endpoint_str(&pinfo->dst, pinfo->destport);
-    ctx->prober = from_reply ? dst : src;
-    ctx->probed = from_reply ? src : dst;
-    wmem_map_insert(contexts, key, ctx);
+    const episode_entry_t *e = (const episode_entry_t *)wmem_map_lookup(episodes, &id);
+    if (!e)
+        return FALSE;
+    *stream = e->who.stream;
+    *prober = endpoint_str(&e->who, 0);
+    *probed = endpoint_str(&e->who, 1);
+    return TRUE;
 }
 
-static void store_episode(const tcpprobe_episode *ep)
+/* This frame's endpoints, as prober and probed (swapped when this frame is the reply that showed
+ * what the episode's first probe was). */
+static void frame_endpoints(packet_info *pinfo, gboolean from_reply, endpoints_t *w)
 {
-    tcpprobe_episode *stored = (tcpprobe_episode *)wmem_map_lookup(episodes, &ep->id);
-    if (!stored) {
-        guint64 *key = wmem_new(wmem_file_scope(), guint64);
-        *key = ep->id;
-        stored = wmem_new(wmem_file_scope(), tcpprobe_episode);
-        wmem_map_insert(episodes, key, stored);
+    memset(w, 0, sizeof(*w));
+    if (!tcpprobe_extract_tcp_stream(pinfo, &w->stream))
+        w->stream = G_MAXUINT32;
+    const address *src = from_reply ? &pinfo->dst : &pinfo->src;
+    const address *dst = from_reply ? &pinfo->src : &pinfo->dst;
+    w->port[0] = (guint16)(from_reply ? pinfo->destport : pinfo->srcport);
+    w->port[1] = (guint16)(from_reply ? pinfo->srcport : pinfo->destport);
+    if ((src->type == AT_IPv4 && src->len == 4 && dst->type == AT_IPv4 && dst->len == 4) ||
+        (src->type == AT_IPv6 && src->len == 16 && dst->type == AT_IPv6 && dst->len == 16)) {
+        w->addr_len = (guint8)src->len;
+        memcpy(w->addr[0], src->data, src->len);
+        memcpy(w->addr[1], dst->data, dst->len);
     }
-    *stored = *ep;
+}
+
+/* Stores an episode's snapshot; the first one of an id also who probed whom, from this frame. */
+static void store_episode(packet_info *pinfo, const tcpprobe_episode *ep, gboolean from_reply)
+{
+    episode_entry_t *stored = (episode_entry_t *)wmem_map_lookup(episodes, &ep->id);
+    if (!stored) {
+        stored = wmem_new(wmem_file_scope(), episode_entry_t);
+        frame_endpoints(pinfo, from_reply, &stored->who);
+        stored->ep = *ep;
+        wmem_map_insert(episodes, &stored->ep.id, stored);
+        return;
+    }
+    stored->ep = *ep;
 }
 
 /* ---- decoding: first pass only ---- */
@@ -285,13 +318,11 @@ static void apply_events(packet_info *pinfo, frame_result_t *here)
         stored_t *r;
         switch (e.kind) {
         case TCPPROBE_EVENT_EPISODE:
-            if (!tcpprobe_results_episode(e.episode.id))
-                store_context(pinfo, e.episode.id, e.episode.first_probe != packet);
             /* An episode that ended in an earlier frame and changes now: this frame explains it
              * (the prober's RST after the window reopened). */
             if (e.episode.end_cause && e.episode.end_packet != packet)
                 here->refers_to = e.episode.id;
-            store_episode(&e.episode);
+            store_episode(pinfo, &e.episode, e.episode.first_probe != packet);
             if (e.episode.end_cause && e.episode.end_packet == packet) {
                 for (int k = 0; k < 2; k++) {
                     if (here->ended[k] == 0 || here->ended[k] == e.episode.id) {
@@ -403,7 +434,6 @@ void tcpprobe_results_register(void)
 {
     sides = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash, g_direct_equal);
     episodes = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_int64_hash, g_int64_equal);
-    contexts = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_int64_hash, g_int64_equal);
 }
 
 void tcpprobe_results_init(const tcpprobe_config *cfg)

@@ -139,7 +139,10 @@ static stat_tap_table_item_type string_item(char *owned)
 /* The episode's row as of this snapshot. Strings are owned by the row (freed by free_item). */
 static void episode_row(const tcpprobe_episode *ep, stat_tap_table_item_type *row)
 {
-    const episode_context_t *ctx = tcpprobe_results_episode_context(ep->id);
+    guint32 stream = 0;
+    char *prober = NULL, *probed = NULL;
+    if (!tcpprobe_results_episode_endpoints(ep->id, &stream, &prober, &probed))
+        stream = 0;
     guint64 capture_end = tcpprobe_results_capture_end_ns();
     guint64 start_ns = ep->has_window_closed_in ? ep->window_closed_at_ns : ep->first_probe_at_ns;
     guint64 first_ns = tcpprobe_results_capture_start_ns();
@@ -147,9 +150,9 @@ static void episode_row(const tcpprobe_episode *ep, stat_tap_table_item_type *ro
     guint32 notes = open ? tcpprobe_episode_notes_at_capture_end(ep, capture_end) : ep->notes;
 
     row[COL_EPISODE] = uint_item((guint)ep->id);
-    row[COL_STREAM] = uint_item(ctx ? ctx->stream : 0);
-    row[COL_PROBER] = string_item(g_strdup(ctx ? ctx->prober : "?"));
-    row[COL_PROBED] = string_item(g_strdup(ctx ? ctx->probed : "?"));
+    row[COL_STREAM] = uint_item(stream);
+    row[COL_PROBER] = string_item(prober ? prober : g_strdup("?"));
+    row[COL_PROBED] = string_item(probed ? probed : g_strdup("?"));
     const char *kind = tcpprobe_episode_kind_description(ep->kind);
     row[COL_KIND] = string_item(g_strdup(kind ? kind : "?"));
     row[COL_FIRST_FRAME] = uint_item((guint)(ep->has_window_closed_in ? ep->window_closed_in : ep->first_probe));
