@@ -27,6 +27,7 @@ import json
 import os
 import random
 import re
+import resource
 import shlex
 import shutil
 import signal
@@ -493,16 +494,23 @@ def verdict_frames(o, path, facts):
     gives, frame by frame: tests/analyzer.rs), else the generator's probe and reply frames."""
     analyzer = Path(o.analyzer)
     if analyzer.exists():
-        p = subprocess.run([str(analyzer), "-q", "--frames", str(path)],
-                           stdout=subprocess.PIPE, check=False)
-        if p.returncode == 0:
-            return p.stdout.count(b"\n"), f"{analyzer} --frames"
+        # Counted as it streams: this process must stay small, for a child's ru_maxrss counts
+        # the memory of the process it was forked from (see peak_pair).
+        p = subprocess.Popen([str(analyzer), "-q", "--frames", str(path)],
+                             stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: p.stdout.read(1 << 20), b""))
+        if p.wait() == 0:
+            return lines, f"{analyzer} --frames"
         log(f"  {analyzer} failed ({p.returncode}); counting the generator's probe frames")
     return facts["probe_frames"], "the generator's probe and reply frames"
 
 
 def peak_pair(o, tshark, path, extra):
-    """Peak RSS (KiB) of tshark without and with the plugin, run side by side with --jobs 2."""
+    """Peak RSS (KiB) of tshark without and with the plugin, run side by side with --jobs 2.
+
+    ru_maxrss also counts what the forked child held before it ran tshark, i.e. this process's
+    memory: nothing here may hold more than a few MB (tshark alone starts at about 150 MB), and
+    the campaign's own peak is printed beside the figures to show it."""
     args = ["-r", str(path), *extra]
     with ThreadPoolExecutor(max_workers=min(o.jobs, 2)) as pool:
         futs = {side: pool.submit(tshark.run, side, args, o.memory_timeout) for side in SIDES}
@@ -561,11 +569,14 @@ def memory(o, tshark, out):
             f"{r['with_kib'] / 1024:>15.1f}{extra:>11.1f}"
             f"{r['extra_bytes_each']:>14.1f} per {r['unit']:<13}{'<= ' + str(r['target']):>8}"
             f"{verdict:>6}{r['beyond_fixed_bytes_each']:>19.1f}")
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    log(f"(the campaign's own peak RSS, which a forked child's ru_maxrss starts from: "
+        f"{own / 1024:.0f} MiB)")
     log(f"memory part: {time.monotonic() - start:.0f} s wall (reported, not judged: the exit "
         "status does not depend on it)")
     return {"connections": o.connections, "probe_frames": o.probe_frames,
             "verdict_frames": verdicts, "verdict_source": source, "scan": sfacts,
-            "probes": pfacts, "fixed_cost": fixed, "rows": rows}
+            "probes": pfacts, "fixed_cost": fixed, "rows": rows, "campaign_peak_kib": own}
 
 
 def tshark_version():
