@@ -105,7 +105,9 @@ def check_traversable(path):
 
 
 class Tshark:
-    def __init__(self, out, plugin, version):
+    def __init__(self, out, plugin, version, plugin_prefs=()):
+        # `-o PREF:VALUE` for the runs with the plugin only (Wireshark alone has no tcpprobe.*).
+        self.plugin_prefs = [a for p in plugin_prefs for a in ("-o", p)]
         self.home = make_dir(out / "plugins" / "home")
         self.dirs = {}
         for side in SIDES:
@@ -129,6 +131,8 @@ class Tshark:
             "LC_ALL": "C.UTF-8",
         }
         pre = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if is_root() else []
+        if side == "with" and "-r" in args:
+            args = [*args, *self.plugin_prefs]
         return pre + ["tshark", *args], env
 
     def shell(self, side, args):
@@ -605,6 +609,9 @@ def main():
     p.add_argument("--mem-dir", type=Path,
                    help="where the memory part's captures are written and reused (default OUT/memory)")
     p.add_argument("--plugin", type=Path, default=REPO / "target" / "release" / "libtcpprobe.so")
+    p.add_argument("--plugin-pref", action="append", default=[], metavar="PREF:VALUE",
+                   help="tshark -o PREF:VALUE in the runs with the plugin (e.g. a tcpprobe "
+                        "preference); repeatable")
     p.add_argument("--analyzer", default=str(REPO / "target" / "release" / "tcpprobe"),
                    help="counts the frames with a verdict in the memory part (default %(default)s)")
     p.add_argument("--shared", type=Path, default=REPO.parent / "shared" / "captures")
@@ -629,7 +636,7 @@ def main():
     make_dir(out)
     check_traversable(out)
     version_line, version = tshark_version()
-    tshark = Tshark(out, o.plugin, version)
+    tshark = Tshark(out, o.plugin, version, o.plugin_pref)
     # The plugin must load, or "with" would silently be Wireshark alone.
     argv, env = tshark.argv("with", ["-G", "plugins"])
     listing = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -640,7 +647,8 @@ def main():
         f"{shutil.which('editcap')}, {shutil.which('randpkt')}; output in {out}")
 
     summary = {"tshark": version_line, "plugin": str(o.plugin), "started": time.strftime(
-        "%Y-%m-%d %H:%M:%S %Z", time.localtime(started)), "argv": sys.argv[1:]}
+        "%Y-%m-%d %H:%M:%S %Z", time.localtime(started)), "argv": sys.argv[1:],
+        "plugin_prefs": o.plugin_pref}
     if o.count:
         summary["corrupted"] = campaign(o, tshark, out)
     if o.memory:
