@@ -23,19 +23,20 @@
 
 static tcpprobe_classifier *classifier;
 
-/* One frame's stored result, 52 bytes: what the verdict and the events say of the frame, with
- * frame numbers and episode ids in 32 bits (a capture file numbers its frames in 32 bits). Kept
- * in one array sorted by frame number, which grows by remapping pages rather than copying, so
- * a frame with a verdict costs its 52 bytes and nothing more (RELIABILITY.md). The rare parts
- * (episodes ending in the frame, connections forgotten) live in a map beside it. */
+/* One frame's stored result, 48 bytes: what the verdict and the events say of the frame, with
+ * frame numbers and episode ids in 32 bits (a capture file numbers its frames in 32 bits), and
+ * what the episode already holds (where the window closed, the time since) taken from it on
+ * display. Kept in one array sorted by frame number, which grows by remapping pages rather than
+ * copying, so a frame with a verdict costs its 48 bytes (RELIABILITY.md). The rare parts (a
+ * second episode ending in the frame, one it explains, connections forgotten) live in a map
+ * beside it. */
 typedef struct {
     guint32 frame;
     guint8 verdict_class, style, reason, bits;
     guint8 ws_labels, revised_from, unanswered, keepalive_mismatch;
     guint8 more, pad[3];
-    guint32 episode;
+    guint32 episode; /* the verdict's; without a verdict (M_ENDED), the episode that ended here */
     guint32 probe_number;
-    guint32 window_closed_in;
     guint32 answers;
     guint32 answered_in;
     guint32 recognised_in;
@@ -57,6 +58,7 @@ typedef struct {
 #define M_INTERVAL_RATIO 0x02
 #define M_SIDE 0x04 /* the frame has an entry in `sides` */
 #define M_FAILED 0x08 /* the classifier failed on this frame */
+#define M_ENDED 0x10  /* no verdict; `episode` ended in this frame */
 
 /* What few frames have: episodes that ended in them, one they explain, connections forgotten. */
 typedef struct {
@@ -65,11 +67,11 @@ typedef struct {
     guint64 evicted;
 } side_t;
 
-/* Stored results, sorted by frame; frame -> side_t; episode id -> episode_entry_t. All emptied
- * with each capture file. */
+/* Stored results, sorted by frame; frame -> side_t; episode_entry_t by id (the classifier numbers
+ * episodes 1, 2, 3, ... in order: entry id - 1). All emptied with each capture file. */
 static GArray *frames;
 static wmem_map_t *sides;
-static wmem_map_t *episodes;
+static GArray *episodes;
 /* Latest capture time seen on the first pass: where an episode still open "ended". */
 static guint64 capture_end_ns;
 /* The first frame's time, what relative times count from; known once a frame was classified. */
@@ -150,7 +152,6 @@ static void store_verdict(stored_t *s, const tcpprobe_verdict *v)
                        (v->has_interval_ratio ? M_INTERVAL_RATIO : 0));
     s->episode = frame32(v->episode);
     s->probe_number = v->probe_number;
-    s->window_closed_in = frame32(v->window_closed_in);
     s->answers = frame32(v->answers);
     s->interval_ratio_milli = v->interval_ratio_milli;
     s->since_previous_lo = (guint32)v->since_previous_probe_ns;
@@ -171,19 +172,21 @@ static void expand(const stored_t *s, guint64 time_ns, frame_result_t *out)
     v->tentative = (s->bits & B_TENTATIVE) != 0;
     v->peer_window_zero = (s->bits & B_PEER_WINDOW_ZERO) != 0;
     v->peer_window_unknown = (s->bits & B_PEER_WINDOW_UNKNOWN) != 0;
-    v->has_window_closed_in = (s->bits & B_WINDOW_CLOSED_IN) != 0;
-    v->window_closed_in = s->window_closed_in;
     v->has_answers = (s->bits & B_ANSWERS) != 0;
     v->answers = s->answers;
     v->has_since_previous_probe = (s->bits & B_SINCE_PREVIOUS) != 0;
     v->since_previous_probe_ns = ((guint64)s->since_previous_hi << 32) | s->since_previous_lo;
     v->has_episode = (s->more & M_EPISODE) != 0;
-    v->episode = s->episode;
+    v->episode = v->has_episode ? s->episode : 0;
     v->probe_number = s->probe_number;
     v->has_interval_ratio = (s->more & M_INTERVAL_RATIO) != 0;
     v->interval_ratio_milli = s->interval_ratio_milli;
-    /* Since the window closed: from the episode's closing, the same one the verdict names. */
+    /* Where the window closed, and since when: the episode's closing, the one the verdict names. */
     const tcpprobe_episode *ep = v->has_episode ? tcpprobe_results_episode(v->episode) : NULL;
+    if ((s->bits & B_WINDOW_CLOSED_IN) && ep && ep->has_window_closed_in) {
+        v->has_window_closed_in = 1;
+        v->window_closed_in = ep->window_closed_in;
+    }
     if ((s->bits & B_SINCE_WINDOW_CLOSED) && ep && ep->has_window_closed_in && time_ns >= ep->window_closed_at_ns) {
         v->has_since_window_closed = 1;
         v->since_window_closed_ns = time_ns - ep->window_closed_at_ns;
@@ -196,6 +199,8 @@ static void expand(const stored_t *s, guint64 time_ns, frame_result_t *out)
     out->recognised_in = s->recognised_in;
     out->failed = (s->more & M_FAILED) != 0;
     const side_t *side = (s->more & M_SIDE) ? (const side_t *)wmem_map_lookup(sides, GUINT_TO_POINTER(s->frame)) : NULL;
+    if (s->more & M_ENDED)
+        out->ended[0] = s->episode;
     if (side) {
         out->ended[0] = side->ended[0];
         out->ended[1] = side->ended[1];
@@ -243,9 +248,17 @@ typedef struct {
     endpoints_t who;
 } episode_entry_t;
 
+static episode_entry_t *entry_of(guint64 id)
+{
+    if (!episodes || id == 0 || id > episodes->len)
+        return NULL;
+    episode_entry_t *e = &g_array_index(episodes, episode_entry_t, id - 1);
+    return e->ep.id == id ? e : NULL;
+}
+
 const tcpprobe_episode *tcpprobe_results_episode(guint64 id)
 {
-    const episode_entry_t *e = (const episode_entry_t *)wmem_map_lookup(episodes, &id);
+    const episode_entry_t *e = entry_of(id);
     return e ? &e->ep : NULL;
 }
 
@@ -263,7 +276,7 @@ static char *endpoint_str(const endpoints_t *w, int k)
 
 gboolean tcpprobe_results_episode_endpoints(guint64 id, guint32 *stream, char **prober, char **probed)
 {
-    const episode_entry_t *e = (const episode_entry_t *)wmem_map_lookup(episodes, &id);
+    const episode_entry_t *e = entry_of(id);
     if (!e)
         return FALSE;
     *stream = e->who.stream;
@@ -294,13 +307,17 @@ static void frame_endpoints(packet_info *pinfo, gboolean from_reply, endpoints_t
 /* Stores an episode's snapshot; the first one of an id also who probed whom, from this frame. */
 static void store_episode(packet_info *pinfo, const tcpprobe_episode *ep, gboolean from_reply)
 {
-    episode_entry_t *stored = (episode_entry_t *)wmem_map_lookup(episodes, &ep->id);
+    episode_entry_t *stored = entry_of(ep->id);
     if (!stored) {
-        stored = wmem_new(wmem_file_scope(), episode_entry_t);
+        /* Ids come in order; past a gap (none is expected) the entries between stay empty. */
+        if (ep->id == 0 || ep->id > G_MAXUINT32)
+            return;
+        if (!episodes)
+            episodes = g_array_new(FALSE, TRUE, sizeof(episode_entry_t));
+        if (ep->id > episodes->len)
+            g_array_set_size(episodes, (guint)ep->id);
+        stored = &g_array_index(episodes, episode_entry_t, ep->id - 1);
         frame_endpoints(pinfo, from_reply, &stored->who);
-        stored->ep = *ep;
-        wmem_map_insert(episodes, &stored->ep.id, stored);
-        return;
     }
     stored->ep = *ep;
 }
@@ -349,6 +366,13 @@ static void apply_events(packet_info *pinfo, frame_result_t *here)
             /* An earlier frame, dissected without a verdict: it gets one now, for every later
              * dissection (its Wireshark labels, if it had any stored, stay). */
             r = stored_or_new(e.packet);
+            if (r->more & M_ENDED) {
+                /* The episode that ended there moves beside the record, which takes the verdict. */
+                side_t *sd = wmem_new0(wmem_file_scope(), side_t);
+                sd->ended[0] = r->episode;
+                wmem_map_insert(sides, GUINT_TO_POINTER(r->frame), sd);
+                r->more = (guint8)((r->more & ~M_ENDED) | M_SIDE);
+            }
             store_verdict(r, &e.verdict);
             r->recognised_in = (guint32)packet;
             break;
@@ -406,14 +430,20 @@ gboolean tcpprobe_results_classify(tvbuff_t *tvb, packet_info *pinfo, gboolean l
     }
     r.ws_labels_known = (guint8)labels_known;
     r.ws_labels = labels;
-    gboolean side = r.ended[0] || r.refers_to || r.evicted;
-    if (r.verdict.verdict_class == TCPPROBE_CLASS_NONE && r.ws_labels == 0 && !side)
+    /* An episode ending in a frame without a verdict goes in the record; anything more beside it. */
+    gboolean ended_in_record = r.ended[0] && !r.ended[1] && !r.verdict.has_episode && r.ended[0] <= G_MAXUINT32;
+    gboolean side = (r.ended[0] && !ended_in_record) || r.refers_to || r.evicted;
+    if (r.verdict.verdict_class == TCPPROBE_CLASS_NONE && r.ws_labels == 0 && !side && !ended_in_record)
         return FALSE;
     stored_t *s = stored_or_new(packet);
     store_verdict(s, &r.verdict);
     s->ws_labels = r.ws_labels;
     if (r.ws_labels_known)
         s->bits |= B_WS_LABELS_KNOWN;
+    if (ended_in_record) {
+        s->episode = (guint32)r.ended[0];
+        s->more |= M_ENDED;
+    }
     if (side) {
         side_t *sd = wmem_new(wmem_file_scope(), side_t);
         sd->ended[0] = r.ended[0];
@@ -433,7 +463,6 @@ gboolean tcpprobe_results_classify(tvbuff_t *tvb, packet_info *pinfo, gboolean l
 void tcpprobe_results_register(void)
 {
     sides = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash, g_direct_equal);
-    episodes = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_int64_hash, g_int64_equal);
 }
 
 void tcpprobe_results_init(const tcpprobe_config *cfg)
@@ -449,6 +478,8 @@ void tcpprobe_results_init(const tcpprobe_config *cfg)
         g_array_set_size(frames, 0);
     else
         frames = g_array_new(FALSE, FALSE, sizeof(stored_t));
+    if (episodes)
+        g_array_set_size(episodes, 0);
 }
 
 void tcpprobe_results_cleanup(void)
@@ -457,6 +488,10 @@ void tcpprobe_results_cleanup(void)
     if (frames) {
         g_array_free(frames, TRUE);
         frames = NULL;
+    }
+    if (episodes) {
+        g_array_free(episodes, TRUE);
+        episodes = NULL;
     }
     if (classifier)
         tcpprobe_classifier_reset(classifier);
