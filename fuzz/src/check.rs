@@ -749,6 +749,34 @@ mod tests {
         ));
     }
 
+    /// Data beyond a FIN keeps the connection in the core (its FIN is at SND.NXT - 1), so a byte
+    /// at the other side's acknowledged FIN is an old one: the model, which reads drops from
+    /// the tracked count rather than mirroring the core's close rule, must not call it new.
+    /// (Found by the campaign when the core changed the rule: seed 1, execution 1094.)
+    #[test]
+    fn the_model_follows_the_core_where_it_keeps_a_closing_connection() {
+        const ACK: u16 = tcpprobe_core::TcpFlags::ACK;
+        const FIN: u16 = tcpprobe_core::TcpFlags::FIN;
+        let segs = [
+            seg(true, FIN | ACK, 860408519, 4259664012, 0),
+            seg(true, ACK, 860408520, 4259664616, (1 << 31) - 1),
+            seg(false, FIN | ACK, 4259664616, 860408520, 0),
+            seg(true, ACK, 860408520, 4259664617, 0),
+            seg(false, ACK, 4259664616, 860408520, 1),
+        ];
+        let plan = Plan {
+            prefix: 5,
+            after_reset: true,
+        };
+        let mut stats = Stats::default();
+        assert_eq!(check(&Config::default(), &segs, plan, &mut stats), Ok(()));
+        assert_eq!(
+            stats.styles[ProbeStyle::OneOldByte as usize - 1],
+            1,
+            "the core no longer keeps this connection: the case this test pins is gone"
+        );
+    }
+
     /// A panic under `guarded` becomes invariant 1's violation, with its place and segment.
     #[test]
     fn a_panic_is_caught_with_its_place() {
