@@ -132,7 +132,8 @@ pub struct Config {
     /// How closely observed keep-alive timing must follow `keepalive` to match it.
     pub keepalive_tolerance: KeepAliveTolerance,
     /// Most connections followed at once; beyond, the least recently active are forgotten
-    /// (64 bytes each, more with a closed window or probes: 1 M is about 100 MB).
+    /// (64 bytes each, more with a closed window or probes: 1 M is about 100 MB). 0 is taken
+    /// as 1, and anything above 2^32 - 1 (the table's 4-byte positions) as that.
     pub max_connections: usize,
 }
 
