@@ -138,18 +138,23 @@ void tcpprobe_extract_init(void)
 gboolean tcpprobe_extract_wireshark_labels(guint8 *labels)
 {
     *labels = 0;
-    /* The TCP dissector queues its header on the tcp tap whenever taps run: its entry says that
-     * they run in this dissection, so that an expert item missing is a label missing. */
-    if (tcp_tap_id < 0 || expert_tap_id < 0 || !fetch_tapped_data(tcp_tap_id, 0))
+    if (tcp_tap_id < 0 || expert_tap_id < 0)
         return FALSE;
+    /* The TCP dissector queues its header on the tcp tap whenever taps run, at its end: that
+     * entry says they run in this dissection, so that an expert item missing is a label missing.
+     * Where the snap length cut the TCP options, the dissector stops with an exception before
+     * that, having labelled the segment (Wireshark 3.4 does): any expert item on the queue says
+     * the same. */
+    gboolean taps_run = fetch_tapped_data(tcp_tap_id, 0) != NULL;
     const expert_info_t *ei;
     for (int i = 0; (ei = (const expert_info_t *)fetch_tapped_data(expert_tap_id, i)) != NULL; i++) {
+        taps_run = TRUE;
         for (size_t f = 0; f < G_N_ELEMENTS(label_fields); f++)
             for (guint k = 0; k < MAX_SAME_NAME && label_field_ids[f][k] >= 0; k++)
                 if (ei->hf_index == label_field_ids[f][k])
                     *labels |= label_fields[f].bit;
     }
-    return TRUE;
+    return taps_run;
 }
 
 /* ---- the TCP stream index, from the TCP dissector's conversation data ---- */
