@@ -23,25 +23,26 @@
 
 static tcpprobe_classifier *classifier;
 
-/* One frame's stored result, 48 bytes: what the verdict and the events say of the frame, with
+/* One frame's stored result, 44 bytes: what the verdict and the events say of the frame, with
  * frame numbers and episode ids in 32 bits (a capture file numbers its frames in 32 bits), and
  * what the episode already holds (where the window closed, the time since) taken from it on
  * display. Kept in one array sorted by frame number, which grows by remapping pages rather than
- * copying, so a frame with a verdict costs its 48 bytes (RELIABILITY.md). The rare parts (a
+ * copying, so a frame with a verdict costs its 44 bytes (RELIABILITY.md). The rare parts (a
  * second episode ending in the frame, one it explains, connections forgotten) live in a map
  * beside it. */
 typedef struct {
     guint32 frame;
     guint8 verdict_class, style, reason, bits;
     guint8 ws_labels, revised_from, unanswered, keepalive_mismatch;
-    guint8 more, pad[3];
+    guint8 more, pad;
+    guint16 since_previous_hi; /* bits 32-47 of since_previous_probe_ns (saturating: 78 hours) */
     guint32 episode; /* the verdict's; without a verdict (M_ENDED), the episode that ended here */
     guint32 probe_number;
     guint32 answers;
     guint32 answered_in;
     guint32 recognised_in;
     guint32 interval_ratio_milli;
-    guint32 since_previous_lo, since_previous_hi;
+    guint32 since_previous_lo;
 } stored_t;
 
 /* stored_t.bits */
@@ -154,8 +155,9 @@ static void store_verdict(stored_t *s, const tcpprobe_verdict *v)
     s->probe_number = v->probe_number;
     s->answers = frame32(v->answers);
     s->interval_ratio_milli = v->interval_ratio_milli;
-    s->since_previous_lo = (guint32)v->since_previous_probe_ns;
-    s->since_previous_hi = (guint32)(v->since_previous_probe_ns >> 32);
+    guint64 since = MIN(v->since_previous_probe_ns, (G_GUINT64_CONSTANT(1) << 48) - 1);
+    s->since_previous_lo = (guint32)since;
+    s->since_previous_hi = (guint16)(since >> 32);
 }
 
 const tcpprobe_episode *tcpprobe_results_episode(guint64 id);
