@@ -4,7 +4,8 @@
  *
  * The classifier is called only on the first pass; its verdicts are stored per frame, only where
  * there is one, and its events (episodes, tentative verdicts made final, unanswered probes, probes
- * recognised by their reply) update those stored results. Every later dissection reads them back; nothing here renders.
+ * recognised by their reply, connections forgotten) update those stored results. Every later
+ * dissection reads them back; nothing here renders.
  */
 /* First: up to Wireshark 3.4 the installed config.h must precede every Wireshark header. */
 #include "ws_compat.h"
